@@ -1,0 +1,4 @@
+export * from './logical.js';
+export * from './fields.js';
+export * from './backend.js';
+export * from './storage-json.js';

@@ -1,0 +1,76 @@
+/**
+ * The request and response a backend sees. Engines and auth methods never see tokens,
+ * policies or audit: the core pipeline handles those before and after the backend.
+ */
+
+export type Operation = 'read' | 'create' | 'update' | 'patch' | 'delete' | 'list' | 'help';
+
+export const OPERATIONS: readonly Operation[] = ['read', 'create', 'update', 'patch', 'delete', 'list', 'help'];
+
+/** A mount's storage view, confined to its own prefix. Keys are relative to the view. */
+export interface Storage {
+  get(key: string): Promise<Uint8Array | null>;
+  put(key: string, value: Uint8Array): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Direct children of `prefix`: leaf names, and folder names ending in `/`. Sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** Atomic multi-key write: every op applies or none does. */
+  transaction(ops: readonly StorageOp[]): Promise<void>;
+}
+
+export type StorageOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'delete'; key: string };
+
+/** What a backend may know about its mount and the server, without reaching into the core. */
+export interface MountView {
+  /** e.g. `secret/` or `auth/userpass/`. */
+  readonly path: string;
+  readonly type: string;
+  readonly uuid: string;
+  readonly accessor: string;
+  readonly options: Readonly<Record<string, string>>;
+  /** Effective TTLs in seconds: the mount's tuned value, else the system default. */
+  defaultLeaseTtl(): number;
+  maxLeaseTtl(): number;
+}
+
+export interface LogicalRequest {
+  readonly id: string;
+  readonly operation: Operation;
+  /** Path relative to the mount, without a leading slash. */
+  readonly path: string;
+  /** Body (POST/PUT/PATCH) or query (GET/DELETE/LIST), untyped; handlers read typed `fields` instead. */
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly remoteAddr: string;
+  readonly storage: Storage;
+  readonly mount: MountView;
+  /** Set when the request came over PATCH. */
+  readonly contentType?: string;
+  /** Aborted when the client goes away or the server shuts down. */
+  readonly signal?: AbortSignal;
+}
+
+export interface LogicalResponse {
+  /** `null` on read means 404. */
+  data?: Record<string, unknown> | null;
+  warnings?: string[];
+  /**
+   * `lease_duration` reported without a lease (KV v1's passthrough `ttl`). Leased secrets
+   * (issue: leases) use `secret` instead.
+   */
+  leaseDuration?: number;
+  /**
+   * Overrides the HTTP status: KV v2 answers 404 with a full envelope for a deleted
+   * version, sys/leases/revoke answers 202, and so on.
+   */
+  httpStatus?: number;
+  /**
+   * A response that is not wrapped in Vault's envelope (sys/init, sys/health, …):
+   * the body is sent as JSON as it is.
+   */
+  raw?: { status: number; body: unknown; contentType?: string };
+}
+
+export function isResponse(value: unknown): value is LogicalResponse {
+  return typeof value === 'object' && value !== null;
+}
