@@ -1,0 +1,59 @@
+/** Every CLI command, in one list (each lives in its own `<noun>-<verb>.ts`). */
+import type { CommandSpec } from '../command.js';
+import { command as deleteCommand } from './delete.js';
+import { command as kvDelete } from './kv-delete.js';
+import { command as kvDestroy } from './kv-destroy.js';
+import { command as kvEnableVersioning } from './kv-enable-versioning.js';
+import { command as kvGet } from './kv-get.js';
+import { command as kvList } from './kv-list.js';
+import { command as kvMetadataDelete } from './kv-metadata-delete.js';
+import { command as kvMetadataGet } from './kv-metadata-get.js';
+import { command as kvMetadataPut } from './kv-metadata-put.js';
+import { command as kvPatch } from './kv-patch.js';
+import { command as kvPut } from './kv-put.js';
+import { command as kvUndelete } from './kv-undelete.js';
+import { command as list } from './list.js';
+import { command as operatorInit } from './operator-init.js';
+import { command as operatorKeyStatus } from './operator-key-status.js';
+import { command as operatorRotate } from './operator-rotate.js';
+import { command as operatorSeal } from './operator-seal.js';
+import { command as operatorUnseal } from './operator-unseal.js';
+import { command as read } from './read.js';
+import { command as secretsDisable } from './secrets-disable.js';
+import { command as secretsEnable } from './secrets-enable.js';
+import { command as secretsList } from './secrets-list.js';
+import { command as secretsTune } from './secrets-tune.js';
+import { command as server } from './server.js';
+import { command as status } from './status.js';
+import { command as version } from './version.js';
+import { command as write } from './write.js';
+
+export const COMMANDS: readonly CommandSpec[] = [
+  read,
+  write,
+  list,
+  deleteCommand,
+  server,
+  status,
+  version,
+  operatorInit,
+  operatorUnseal,
+  operatorSeal,
+  operatorRotate,
+  operatorKeyStatus,
+  kvGet,
+  kvPut,
+  kvPatch,
+  kvList,
+  kvDelete,
+  kvUndelete,
+  kvDestroy,
+  kvEnableVersioning,
+  kvMetadataGet,
+  kvMetadataPut,
+  kvMetadataDelete,
+  secretsEnable,
+  secretsDisable,
+  secretsList,
+  secretsTune,
+];
