@@ -1,0 +1,558 @@
+/**
+ * The core: lifecycle (init, unseal, seal), the mount table and the request pipeline's
+ * state. It composes subsystems handed to it; it creates no storage, HTTP or crypto
+ * primitives of its own.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  AppError,
+  ConflictError,
+  PermissionDeniedError,
+  SealedError,
+  UserError,
+} from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Barrier } from '../barrier/index.js';
+import {
+  createShamirUnsealer,
+  readSealConfig,
+  splitRootKey,
+  writeSealConfig,
+  type SealConfig,
+  type ShamirUnsealer,
+} from '../seal/index.js';
+import type { PhysicalStorage } from '../storage/physical.js';
+import { createBackend, decodeJson, encodeJson, type BackendFactory, type LogicalRequest, type MountView } from '../sdk/index.js';
+import { createTokenStore, type TokenStore } from '../tokens/index.js';
+import {
+  MOUNT_TABLE_KEY,
+  PROTECTED_MOUNT_PREFIXES,
+  newMountEntry,
+  type MountConfig,
+  type MountEntry,
+} from './mount-table.js';
+import { runPipeline, type IncomingRequest, type MountedBackend, type PipelineResult, type RequestAuth } from './pipeline.js';
+import { MountRouter } from './router.js';
+import { clearPrefix, createStorageView } from './storage-view.js';
+import { createSystemBackend, SYSTEM_PATHS_WHILE_SEALED } from './system/index.js';
+
+export const SYSTEM_MAX_TTL = 768 * 3600;
+
+export interface CoreOptions {
+  physical: PhysicalStorage;
+  barrier: Barrier;
+  /** Secrets engine types by name (`kv`, …); the composition root supplies them. */
+  backends: Readonly<Record<string, BackendFactory>>;
+  logger: Logger;
+  /** Seconds. */
+  defaultLeaseTtl?: number;
+  maxLeaseTtl?: number;
+  clusterName?: string;
+  version: string;
+}
+
+export interface SealStatus {
+  type: 'shamir';
+  initialized: boolean;
+  sealed: boolean;
+  t: number;
+  n: number;
+  progress: number;
+  nonce: string;
+  version: string;
+  build_date: string;
+  migration: boolean;
+  recovery_seal: boolean;
+  storage_type: string;
+  cluster_name?: string;
+  cluster_id?: string;
+}
+
+export interface MountRequest {
+  path: string;
+  type: string;
+  description?: string;
+  config?: Partial<MountConfig>;
+  options?: Record<string, string> | null;
+  local?: boolean;
+  sealWrap?: boolean;
+  externalEntropyAccess?: boolean;
+}
+
+export interface TuneRequest {
+  defaultLeaseTtl?: number;
+  maxLeaseTtl?: number;
+  description?: string;
+  options?: Record<string, string>;
+  config?: Partial<Omit<MountConfig, 'default_lease_ttl' | 'max_lease_ttl'>>;
+}
+
+interface ClusterInfo {
+  name: string;
+  id: string;
+}
+
+const CLUSTER_INFO_KEY = 'core/cluster/local/info';
+
+export const KV_TYPE_ALIASES: Readonly<Record<string, { type: string; version: string }>> = {
+  'kv-v1': { type: 'kv', version: '1' },
+  'kv-v2': { type: 'kv', version: '2' },
+};
+
+export class Core {
+  readonly logger: Logger;
+  readonly version: string;
+  private readonly physical: PhysicalStorage;
+  private readonly barrier: Barrier;
+  private readonly backends: Readonly<Record<string, BackendFactory>>;
+  private readonly router = new MountRouter<MountedBackend>();
+  private readonly authContext = new Map<string, RequestAuth | null>();
+  private readonly tokens: TokenStore;
+  private readonly systemMount: MountedBackend;
+  private mountTable: MountEntry[] = [];
+  private unsealer: ShamirUnsealer | null = null;
+  private sealConfig: SealConfig | null = null;
+  private cluster: ClusterInfo | null = null;
+  /** Serialises lifecycle changes (unseal, seal, mount table edits). */
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  readonly defaultLeaseTtl: number;
+  readonly maxLeaseTtl: number;
+  private readonly clusterNameOption: string | undefined;
+
+  constructor(options: CoreOptions) {
+    this.physical = options.physical;
+    this.barrier = options.barrier;
+    this.backends = options.backends;
+    this.logger = options.logger;
+    this.version = options.version;
+    this.defaultLeaseTtl = options.defaultLeaseTtl ?? SYSTEM_MAX_TTL;
+    this.maxLeaseTtl = options.maxLeaseTtl ?? SYSTEM_MAX_TTL;
+    this.clusterNameOption = options.clusterName;
+    this.tokens = createTokenStore(createStorageView(this.barrier, 'sys/token/'));
+    const systemEntry = newMountEntry({
+      path: 'sys/',
+      type: 'system',
+      description: 'system endpoints used for control, policy and debugging',
+    });
+    systemEntry.accessor = `system_${systemEntry.accessor.split('_')[1] ?? ''}`;
+    const systemStorage = createStorageView(this.barrier, 'sys/');
+    const systemView = this.mountView(systemEntry);
+    this.systemMount = {
+      entry: systemEntry,
+      backend: createBackend(createSystemBackend(this, (requestId) => this.authContext.get(requestId) ?? null)),
+      toRequest: (base): LogicalRequest => ({ ...base, storage: systemStorage, mount: systemView }),
+    };
+    this.router.set('sys/', this.systemMount);
+  }
+
+  // ---- requests ---------------------------------------------------------------------
+
+  handleRequest(incoming: IncomingRequest): Promise<PipelineResult> {
+    return runPipeline(
+      {
+        isSealed: () => this.barrier.sealed,
+        route: (path) => this.router.match(path),
+        lookupToken: (token) => this.tokens.lookup(token),
+        allowedWhileSealed: (path) => SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, '')),
+        authContext: this.authContext,
+      },
+      incoming,
+    );
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------
+
+  get sealed(): boolean {
+    return this.barrier.sealed;
+  }
+
+  async isInitialized(): Promise<boolean> {
+    return this.barrier.initialized();
+  }
+
+  /** `sys/init`: creates the root key, splits it, writes the keyring. The node stays sealed. */
+  initialize(input: { secretShares: number; secretThreshold: number }): Promise<{ keys: Uint8Array[]; rootToken: string }> {
+    return this.exclusive(async () => {
+      if (await this.barrier.initialized()) throw new UserError('Vault is already initialized');
+      const rootKey = new Uint8Array(randomBytes(32));
+      // Validates shares/threshold before anything is written.
+      const keys = await splitRootKey(rootKey, input.secretShares, input.secretThreshold);
+      await this.barrier.initialize(rootKey);
+      await writeSealConfig(this.physical, {
+        type: 'shamir',
+        secret_shares: input.secretShares,
+        secret_threshold: input.secretThreshold,
+        stored_shares: 0,
+      });
+      // The root token and cluster identity live behind the barrier: unseal briefly.
+      await this.barrier.unseal(rootKey);
+      let rootToken: string;
+      try {
+        this.cluster = {
+          name: this.clusterNameOption ?? `coffer-cluster-${randomUUID().slice(0, 8)}`,
+          id: randomUUID(),
+        };
+        await this.barrier.put(CLUSTER_INFO_KEY, encodeJson(this.cluster));
+        await this.barrier.put(MOUNT_TABLE_KEY, encodeJson([]));
+        rootToken = await this.tokens.createRootToken();
+      } finally {
+        this.barrier.seal();
+        this.tokens.reset();
+        rootKey.fill(0);
+      }
+      return { keys, rootToken };
+    });
+  }
+
+  /** `sys/unseal`: one share at a time; unseals when the threshold is reached. */
+  submitUnsealKey(share: Uint8Array): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.barrier.sealed) return;
+      const config = await this.loadSealConfig();
+      if (!config) throw new UserError('Vault is not initialized');
+      this.unsealer ??= createShamirUnsealer({ shares: config.secret_shares, threshold: config.secret_threshold });
+      const result = await this.unsealer.submit(share);
+      if (!result.rootKey) return;
+      const rootKey = result.rootKey;
+      try {
+        await this.barrier.unseal(rootKey);
+      } catch (err) {
+        this.unsealer.reset();
+        if (err instanceof AppError && err.code !== 'ERR_INTERNAL') throw new UserError('unseal failed, invalid key');
+        throw err;
+      } finally {
+        rootKey.fill(0);
+      }
+      try {
+        await this.postUnseal();
+      } catch (err) {
+        this.logger.error({ err }, 'post-unseal setup failed; sealing again');
+        await this.teardown();
+        throw err;
+      }
+    });
+  }
+
+  resetUnseal(): void {
+    if (!this.barrier.sealed) throw new UserError('vault is unsealed');
+    this.unsealer?.reset();
+  }
+
+  /** Unseals with the whole root-key share set at once (dev mode, tests). */
+  async unsealWithKeys(keys: readonly Uint8Array[]): Promise<void> {
+    for (const key of keys) await this.submitUnsealKey(key);
+  }
+
+  seal(): Promise<void> {
+    return this.exclusive(() => this.teardown());
+  }
+
+  async sealStatus(): Promise<SealStatus> {
+    const config = await this.loadSealConfig();
+    const sealed = this.barrier.sealed;
+    const status: SealStatus = {
+      type: 'shamir',
+      initialized: config !== null,
+      sealed,
+      t: config?.secret_threshold ?? 0,
+      n: config?.secret_shares ?? 0,
+      progress: sealed ? (this.unsealer?.progress ?? 0) : 0,
+      nonce: sealed ? (this.unsealer?.nonce ?? '') : '',
+      version: this.version,
+      build_date: BUILD_DATE,
+      migration: false,
+      recovery_seal: false,
+      storage_type: this.physical.type,
+    };
+    if (!sealed && this.cluster) {
+      status.cluster_name = this.cluster.name;
+      status.cluster_id = this.cluster.id;
+    }
+    return status;
+  }
+
+  clusterInfo(): ClusterInfo | null {
+    return this.barrier.sealed ? null : this.cluster;
+  }
+
+  /** Creates a root token with a chosen id (dev mode's `-dev-root-token-id`). */
+  createRootToken(id?: string): Promise<string> {
+    if (this.barrier.sealed) throw new SealedError();
+    return this.tokens.createRootToken(id);
+  }
+
+  async rotateKeyring(): Promise<void> {
+    if (this.barrier.sealed) throw new SealedError();
+    await this.barrier.rotate();
+  }
+
+  keyStatus(): { term: number; installTime: string; encryptions: number } {
+    if (this.barrier.sealed) throw new SealedError();
+    return this.barrier.keyStatus();
+  }
+
+  async close(): Promise<void> {
+    await this.seal();
+    await this.physical.close();
+  }
+
+  // ---- mounts -----------------------------------------------------------------------
+
+  listMounts(): MountEntry[] {
+    return [this.systemMount.entry, ...this.mountTable];
+  }
+
+  getMount(path: string): MountEntry | null {
+    if (path === 'sys/') return this.systemMount.entry;
+    return this.mountTable.find((m) => m.path === path) ?? null;
+  }
+
+  /** The mount that serves `path` (longest prefix). */
+  findMountFor(path: string): MountEntry | null {
+    return this.router.match(path)?.value.entry ?? null;
+  }
+
+  mount(request: MountRequest): Promise<void> {
+    return this.exclusive(async () => {
+      this.requireUnsealed();
+      const { type, options } = resolveMountType(request.type, request.options ?? null);
+      if (!this.backends[type]) throw new UserError(`plugin not found in the catalog: ${request.type}`);
+      const path = request.path;
+      for (const p of PROTECTED_MOUNT_PREFIXES) {
+        if (path.startsWith(p)) throw new PermissionDeniedError(`cannot mount "${path}"`);
+      }
+      const conflict = this.router.conflict(path);
+      if (conflict !== null) {
+        throw new ConflictError(conflict === path ? `path is already in use at ${path}` : `existing mount at ${conflict}`);
+      }
+      this.validateTtls(request.config?.default_lease_ttl ?? 0, request.config?.max_lease_ttl ?? 0);
+      const entry = newMountEntry({ ...request, type, options });
+      const mounted = await this.instantiate(entry);
+      await this.saveMountTable([...this.mountTable, entry]);
+      this.router.set(entry.path, mounted);
+    });
+  }
+
+  unmount(path: string): Promise<void> {
+    return this.exclusive(async () => {
+      this.requireUnsealed();
+      for (const p of PROTECTED_MOUNT_PREFIXES) {
+        if (path.startsWith(p)) throw new UserError(`cannot unmount "${path}"`);
+      }
+      const entry = this.mountTable.find((m) => m.path === path);
+      if (!entry) return;
+      const mounted = this.router.get(path);
+      this.router.delete(path);
+      await this.saveMountTable(this.mountTable.filter((m) => m !== entry));
+      await mounted?.backend.spec.cleanup?.();
+      await clearPrefix(this.barrier, entry.storage_prefix);
+    });
+  }
+
+  remount(from: string, to: string): Promise<void> {
+    return this.exclusive(async () => {
+      this.requireUnsealed();
+      for (const p of PROTECTED_MOUNT_PREFIXES) {
+        if (from.startsWith(p)) throw new UserError(`cannot remount "${from}"`);
+        if (to.startsWith(p)) throw new UserError(`cannot remount to "${to}"`);
+      }
+      const entry = this.mountTable.find((m) => m.path === from);
+      if (!entry) throw new UserError(`no matching mount at "${from}"`);
+      const conflict = this.router.conflict(to);
+      if (conflict !== null && conflict !== from) throw new ConflictError(`path already in use at "${conflict}"`);
+      const mounted = this.router.get(from);
+      // The data stays under the mount's uuid prefix: a remount only renames the entry.
+      const moved: MountEntry = { ...entry, path: to };
+      await this.saveMountTable(this.mountTable.map((m) => (m === entry ? moved : m)));
+      this.router.delete(from);
+      if (mounted) this.router.set(to, { ...mounted, entry: moved });
+    });
+  }
+
+  tune(path: string, request: TuneRequest): Promise<{ warnings: string[] }> {
+    return this.exclusive(async () => {
+      this.requireUnsealed();
+      const entry = this.getMount(path);
+      if (!entry) throw new UserError(`cannot fetch mount entry for "${path}"`);
+      if (entry.type === 'system' && request.options) throw new UserError('cannot tune options of the system mount');
+      const warnings: string[] = [];
+      const next: MountEntry = structuredClone(entry);
+      const newDefault = request.defaultLeaseTtl ?? entry.config.default_lease_ttl;
+      const newMax = request.maxLeaseTtl ?? entry.config.max_lease_ttl;
+      this.validateTtls(newDefault, newMax);
+      next.config.default_lease_ttl = newDefault;
+      next.config.max_lease_ttl = newMax;
+      if (request.description !== undefined) next.description = request.description;
+      if (request.config) Object.assign(next.config, request.config);
+      let recreate = false;
+      if (request.options) {
+        const options = { ...(entry.options ?? {}) };
+        for (const [key, value] of Object.entries(request.options)) {
+          if (key === 'version') {
+            const from = options['version'] ?? '1';
+            if (entry.type !== 'kv') throw new UserError(`"version" is not a valid option for a ${entry.type} mount`);
+            if (value !== from) {
+              if (!(from === '1' || from === '') || value !== '2') {
+                throw new UserError(`cannot change kv mount version from ${from || '1'} to ${value}`);
+              }
+              warnings.push(
+                'Upgrading mount from version 1 to version 2. This mount will be unavailable for a brief period and will resume service shortly.',
+              );
+              recreate = true;
+            }
+          }
+          if (value === '') delete options[key];
+          else options[key] = value;
+        }
+        next.options = options;
+      }
+      if (recreate) {
+        // Route to the new backend before its upgrade runs, so requests during the upgrade
+        // get its "upgrading" answer instead of reaching the old v1 backend.
+        const old = this.router.get(path);
+        await old?.backend.spec.cleanup?.();
+        const mounted = await this.createMounted(next);
+        await this.saveMountTable(this.mountTable.map((m) => (m.path === path ? next : m)));
+        this.router.set(path, mounted);
+        await mounted.backend.spec.initialize?.();
+      } else if (entry.type === 'system') {
+        Object.assign(this.systemMount.entry, next);
+      } else {
+        await this.saveMountTable(this.mountTable.map((m) => (m.path === path ? next : m)));
+        const mounted = this.router.get(path);
+        // MountView reads the entry live, so TTL changes apply to the running backend.
+        if (mounted) Object.assign(mounted.entry, next);
+      }
+      return { warnings };
+    });
+  }
+
+  effectiveTtls(entry: MountEntry): { defaultLeaseTtl: number; maxLeaseTtl: number } {
+    const maxLeaseTtl = entry.config.max_lease_ttl || this.maxLeaseTtl;
+    const defaultLeaseTtl = entry.config.default_lease_ttl || Math.min(this.defaultLeaseTtl, maxLeaseTtl);
+    return { defaultLeaseTtl, maxLeaseTtl };
+  }
+
+  // ---- internals --------------------------------------------------------------------
+
+  private validateTtls(defaultTtl: number, maxTtl: number): void {
+    if (defaultTtl < 0 || maxTtl < 0) throw new UserError('lease TTLs cannot be negative');
+    const effectiveMax = maxTtl || this.maxLeaseTtl;
+    if (defaultTtl > effectiveMax) {
+      throw new UserError(
+        maxTtl ? 'given default lease TTL greater than given max lease TTL' : 'given default lease TTL greater than system max lease TTL',
+      );
+    }
+  }
+
+  private requireUnsealed(): void {
+    if (this.barrier.sealed) throw new SealedError();
+  }
+
+  private async loadSealConfig(): Promise<SealConfig | null> {
+    this.sealConfig ??= await readSealConfig(this.physical);
+    return this.sealConfig;
+  }
+
+  private async postUnseal(): Promise<void> {
+    const info = await this.barrier.get(CLUSTER_INFO_KEY);
+    this.cluster = info ? decodeJson<ClusterInfo>(info) : null;
+    const table = await this.barrier.get(MOUNT_TABLE_KEY);
+    const entries = table ? decodeJson<MountEntry[]>(table) : [];
+    this.mountTable = [];
+    for (const entry of entries) {
+      try {
+        const mounted = await this.instantiate(entry);
+        this.router.set(entry.path, mounted);
+      } catch (err) {
+        // One broken mount must not keep the rest of the server sealed.
+        this.logger.error({ err, path: entry.path, type: entry.type }, 'failed to set up mount');
+      }
+      this.mountTable.push(entry);
+    }
+    this.unsealer = null;
+    this.logger.info({ mounts: this.mountTable.length }, 'unsealed');
+  }
+
+  private async teardown(): Promise<void> {
+    for (const [path, mounted] of [...this.router.entries()]) {
+      if (path === 'sys/') continue;
+      try {
+        await mounted.backend.spec.cleanup?.();
+      } catch (err) {
+        this.logger.warn({ err, path }, 'backend cleanup failed');
+      }
+      this.router.delete(path);
+    }
+    this.mountTable = [];
+    this.tokens.reset();
+    this.unsealer = null;
+    if (!this.barrier.sealed) {
+      // Persist the keyring's encryption counts before the keys are forgotten.
+      await this.barrier.checkpoint().catch((err: unknown) => this.logger.warn({ err }, 'keyring checkpoint failed'));
+      this.barrier.seal();
+      this.logger.info('sealed');
+    }
+  }
+
+  private async instantiate(entry: MountEntry): Promise<MountedBackend> {
+    const mounted = await this.createMounted(entry);
+    await mounted.backend.spec.initialize?.();
+    return mounted;
+  }
+
+  /** Builds a backend for `entry` without running its `initialize` hook. */
+  private async createMounted(entry: MountEntry): Promise<MountedBackend> {
+    const factory = this.backends[entry.type];
+    if (!factory) throw new UserError(`plugin not found in the catalog: ${entry.type}`);
+    const storage = createStorageView(this.barrier, entry.storage_prefix);
+    const mount = this.mountView(entry);
+    const spec = await factory({ storage, mount });
+    return { entry, backend: createBackend(spec), toRequest: (base): LogicalRequest => ({ ...base, storage, mount }) };
+  }
+
+  private mountView(entry: MountEntry): MountView {
+    // Reads the entry live so that tune and remount apply without re-creating the backend.
+    const ttls = (): { defaultLeaseTtl: number; maxLeaseTtl: number } => this.effectiveTtls(entry);
+    return {
+      get path() {
+        return entry.path;
+      },
+      type: entry.type,
+      uuid: entry.uuid,
+      accessor: entry.accessor,
+      get options() {
+        return entry.options ?? {};
+      },
+      defaultLeaseTtl: () => ttls().defaultLeaseTtl,
+      maxLeaseTtl: () => ttls().maxLeaseTtl,
+    };
+  }
+
+  private async saveMountTable(entries: MountEntry[]): Promise<void> {
+    await this.barrier.put(MOUNT_TABLE_KEY, encodeJson(entries));
+    this.mountTable = entries;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lifecycle.then(fn, fn);
+    this.lifecycle = run.catch(() => undefined);
+    return run;
+  }
+}
+
+export const BUILD_DATE = '2026-11-23T00:00:00Z';
+
+/** `kv-v2` → kv with version 2, and `version` in options only for kv. */
+export function resolveMountType(
+  rawType: string,
+  options: Record<string, string> | null,
+): { type: string; options: Record<string, string> | null } {
+  const alias = KV_TYPE_ALIASES[rawType];
+  if (alias) return { type: alias.type, options: { ...(options ?? {}), version: alias.version } };
+  if (rawType !== 'kv' && options && options['version'] !== undefined && options['version'] !== '') {
+    throw new UserError(`"version" is not a valid option for the ${rawType} backend`);
+  }
+  return { type: rawType, options };
+}
+

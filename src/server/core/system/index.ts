@@ -1,0 +1,30 @@
+/** The `sys/` backend, built with the same sdk as every engine. */
+import { defineBackend, type BackendSpec } from '../../sdk/index.js';
+import type { Core } from '../core.js';
+import type { RequestAuth } from '../pipeline.js';
+import { keyPaths } from './paths-keys.js';
+import { mountPaths } from './paths-mounts.js';
+import { sealPaths } from './paths-seal.js';
+import { toolPaths } from './paths-tools.js';
+
+/** sys paths (relative, no trailing slash) that answer while the server is sealed. */
+export const SYSTEM_PATHS_WHILE_SEALED: ReadonlySet<string> = new Set([
+  'sys/init',
+  'sys/seal-status',
+  'sys/unseal',
+  'sys/health',
+  'sys/leader',
+]);
+
+export function createSystemBackend(core: Core, authOf: (requestId: string) => RequestAuth | null): BackendSpec {
+  const ctx = { core, authOf };
+  return defineBackend({
+    kind: 'logical',
+    help: 'The system backend: lifecycle, mounts and tools.',
+    specialPaths: {
+      unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'internal/ui/mounts', 'internal/ui/mounts/*'],
+      root: ['seal', 'step-down', 'rotate', 'remount'],
+    },
+    paths: [...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx)],
+  });
+}

@@ -1,0 +1,7 @@
+/** The secrets engines a server can mount, by type name. */
+import type { BackendFactory } from '../sdk/index.js';
+import { kvFactory } from './kv/index.js';
+
+export const builtinSecretEngines = {
+  kv: kvFactory,
+} satisfies Record<string, BackendFactory>;

@@ -1,0 +1,1 @@
+export { createTokenStore, type TokenEntry, type TokenStore } from './token-store.js';
