@@ -433,6 +433,20 @@ export class Core {
     return { defaultLeaseTtl, maxLeaseTtl };
   }
 
+  /** One OpenAPI document for every mounted backend, generated from their declarations. */
+  openApi(): Record<string, unknown> {
+    const paths: Record<string, unknown> = {};
+    for (const [mountPath, mounted] of this.router.entries()) {
+      const doc = mounted.backend.openApi(mountPath) as { paths?: Record<string, unknown> };
+      Object.assign(paths, doc.paths ?? {});
+    }
+    return {
+      openapi: '3.0.2',
+      info: { title: 'Coffer API', description: 'HTTP API reference (Vault-compatible)', version: this.version },
+      paths,
+    };
+  }
+
   // ---- internals --------------------------------------------------------------------
 
   private validateTtls(defaultTtl: number, maxTtl: number): void {

@@ -154,3 +154,13 @@ describe('HTTP request translation', () => {
     expect((await app.inject({ method: 'GET', url: '/elsewhere' })).statusCode).toBe(404);
   });
 });
+
+describe('OpenAPI', () => {
+  it('serves one document covering sys and every mount', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/sys/internal/specs/openapi', headers: auth() });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.0.2');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/sys/mounts/{path}', '/secret/data/{path}', '/secret/metadata/{path}']));
+  });
+});

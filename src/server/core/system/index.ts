@@ -4,6 +4,7 @@ import type { Core } from '../core.js';
 import type { RequestAuth } from '../pipeline.js';
 import { keyPaths } from './paths-keys.js';
 import { mountPaths } from './paths-mounts.js';
+import { openApiPaths } from './paths-openapi.js';
 import { sealPaths } from './paths-seal.js';
 import { toolPaths } from './paths-tools.js';
 
@@ -25,6 +26,6 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
       unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'internal/ui/mounts', 'internal/ui/mounts/*'],
       root: ['seal', 'step-down', 'rotate', 'remount'],
     },
-    paths: [...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx)],
+    paths: [...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx), ...openApiPaths(ctx)],
   });
 }
