@@ -552,6 +552,8 @@ describe('server', () => {
           record.push(options);
           return Promise.resolve({
             address: 'http://127.0.0.1:8200',
+            addresses: ['http://127.0.0.1:8200'],
+            logLevel: options.logLevel ?? 'info',
             rootToken: 'root',
             unsealKey: 'UNSEALKEY=',
             close: () => {
@@ -587,7 +589,7 @@ describe('server', () => {
     const signals = fakeSignals();
     const pending = run(['server', '-dev', '-dev-root-token-id=root', '-dev-listen-address=127.0.0.1:8200'], { loadServer: fakeServer(record, closed), signals });
     await new Promise((r) => setTimeout(r, 50));
-    expect(record).toEqual([{ logLevel: 'info', dev: { rootTokenId: 'root', listenAddress: '127.0.0.1:8200' } }]);
+    expect(record).toEqual([{ dev: { rootTokenId: 'root', listenAddress: '127.0.0.1:8200' } }]);
     expect(signals.count()).toBe(2);
     signals.emit('SIGINT');
     const r = await pending;
@@ -611,7 +613,7 @@ describe('server', () => {
     await new Promise((r) => setTimeout(r, 50));
     signals.emit('SIGTERM');
     expect((await pending).code).toBe(0);
-    expect(record[0]).toEqual({ logLevel: 'info', dev: { rootTokenId: 'envroot', kvV1: true } });
+    expect(record[0]).toEqual({ dev: { rootTokenId: 'envroot', kvV1: true } });
     expect(existsSync(join(home, '.vault-token'))).toBe(false);
   });
 

@@ -18,6 +18,10 @@ export interface StartServerOptions {
 export interface RunningServer {
   /** Base URL clients use, e.g. `http://127.0.0.1:8200`. */
   readonly address: string;
+  /** Every listener's base URL (the first is `address`). */
+  readonly addresses: readonly string[];
+  /** The effective log level (flag, else config file, else `info`). */
+  readonly logLevel: string;
   /** Dev mode only: the root token and the single unseal key (base64). */
   readonly rootToken?: string;
   readonly unsealKey?: string;

@@ -3,6 +3,7 @@
  * file, and starts listening. Nothing else in the server wires subsystems together.
  */
 import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -18,15 +19,20 @@ import { createInmemStorage, createSqliteStorage, withReadCache, type PhysicalSt
 export const DEV_LISTEN_ADDRESS = '127.0.0.1:8200';
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const logger = createLogger({ level: options.logLevel ?? process.env['COFFER_LOG_LEVEL'] ?? 'info', name: 'coffer' });
-  if (options.dev) return startDevServer(options.dev, logger);
+  if (options.dev) {
+    const level = options.logLevel ?? 'info';
+    return startDevServer(options.dev, createLogger({ level, name: 'coffer' }), level);
+  }
   if (!options.configPath) throw new UserError('a config file (-config) or dev mode (-dev) is required');
   const config = await loadServerConfig(options.configPath);
-  for (const warning of config.warnings ?? []) logger.warn(warning);
-  return startFromConfig(config, logger);
+  // The -log-level flag wins over the config file, as in Vault.
+  const level = options.logLevel ?? config.logLevel ?? 'info';
+  const logger = createLogger({ level, name: 'coffer' });
+  for (const warning of config.warnings) logger.warn(warning);
+  return startFromConfig(config, logger, level);
 }
 
-async function startDevServer(dev: NonNullable<StartServerOptions['dev']>, logger: Logger): Promise<RunningServer> {
+async function startDevServer(dev: NonNullable<StartServerOptions['dev']>, logger: Logger, logLevel: string): Promise<RunningServer> {
   const core = createCore(createInmemStorage(), logger, {});
   const { keys, rootToken: generatedRoot } = await core.initialize({ secretShares: 1, secretThreshold: 1 });
   const unsealKey = Buffer.from(keys[0] as Uint8Array).toString('base64');
@@ -38,38 +44,40 @@ async function startDevServer(dev: NonNullable<StartServerOptions['dev']>, logge
     description: 'key/value secret storage',
     options: dev.kvV1 ? { version: '1' } : null,
   });
-  const listener = await listen(core, logger, {
-    address: dev.listenAddress ?? DEV_LISTEN_ADDRESS,
-    maxRequestSize: DEFAULT_MAX_REQUEST_SIZE,
-  });
+  const listener = await serve(core, logger, logLevel, [{ address: dev.listenAddress ?? DEV_LISTEN_ADDRESS, maxRequestSize: DEFAULT_MAX_REQUEST_SIZE }]);
   return { ...listener, rootToken, unsealKey };
 }
 
-async function startFromConfig(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+async function startFromConfig(config: ServerConfig, logger: Logger, logLevel: string): Promise<RunningServer> {
+  if (config.seal) {
+    // Refuse rather than silently run Shamir when the operator asked for auto-unseal.
+    throw new UserError(`seal "${config.seal.type}" is not supported yet: remove the seal block to use Shamir key shares`);
+  }
+  if (config.listeners.length === 0) throw new UserError('at least one listener block is required');
+  const listeners: ListenerOptions[] = [];
+  for (const l of config.listeners) {
+    let tls: TlsOptions | undefined;
+    if (!l.tlsDisable) {
+      if (!l.tlsCertFile || !l.tlsKeyFile) {
+        throw new UserError('listener: tls_cert_file and tls_key_file are required unless tls_disable = true');
+      }
+      tls = {
+        cert: await readFile(l.tlsCertFile),
+        key: await readFile(l.tlsKeyFile),
+        minVersion: l.tlsMinVersion === 'tls13' ? 'TLSv1.3' : 'TLSv1.2',
+      };
+    }
+    // Vault: a negative max_request_size means no limit.
+    const maxRequestSize = l.maxRequestSize < 0 ? Number.MAX_SAFE_INTEGER : l.maxRequestSize;
+    listeners.push({ address: l.address, maxRequestSize, ...(tls ? { tls } : {}) });
+  }
   const physical = openStorage(config);
   const core = createCore(physical, logger, {
     defaultLeaseTtl: config.defaultLeaseTtl,
     maxLeaseTtl: config.maxLeaseTtl,
     ...(config.clusterName !== undefined ? { clusterName: config.clusterName } : {}),
   });
-  const listenerConfig = config.listeners[0];
-  if (!listenerConfig) throw new UserError('at least one listener block is required');
-  let tls: { key: Buffer; cert: Buffer; minVersion?: 'TLSv1.2' | 'TLSv1.3' } | undefined;
-  if (!listenerConfig.tlsDisable) {
-    if (!listenerConfig.tlsCertFile || !listenerConfig.tlsKeyFile) {
-      throw new UserError('listener: tls_cert_file and tls_key_file are required unless tls_disable = true');
-    }
-    tls = {
-      cert: await readFile(listenerConfig.tlsCertFile),
-      key: await readFile(listenerConfig.tlsKeyFile),
-      minVersion: listenerConfig.tlsMinVersion === 'tls13' ? 'TLSv1.3' : 'TLSv1.2',
-    };
-  }
-  return listen(core, logger, {
-    address: listenerConfig.address,
-    maxRequestSize: listenerConfig.maxRequestSize,
-    ...(tls ? { tls } : {}),
-  });
+  return serve(core, logger, logLevel, listeners);
 }
 
 function openStorage(config: ServerConfig): PhysicalStorage {
@@ -102,30 +110,52 @@ export function parseListenAddress(address: string): { host: string; port: numbe
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-async function listen(
-  core: Core,
-  logger: Logger,
-  options: { address: string; maxRequestSize: number; tls?: { key: Buffer; cert: Buffer; minVersion?: 'TLSv1.2' | 'TLSv1.3' } },
-): Promise<RunningServer> {
-  const { host, port } = parseListenAddress(options.address);
-  const app = await createHttpApp({
-    core,
-    logger,
-    maxRequestSize: options.maxRequestSize,
-    ...(options.tls ? { https: options.tls } : {}),
-  });
-  await app.listen({ host, port });
-  const bound = app.server.address() as AddressInfo;
-  const shownHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-  const address = `${options.tls ? 'https' : 'http'}://${shownHost}:${bound.port}`;
-  logger.info({ address, sealed: core.sealed }, 'listening');
+interface TlsOptions {
+  key: Buffer;
+  cert: Buffer;
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+interface ListenerOptions {
+  address: string;
+  maxRequestSize: number;
+  tls?: TlsOptions;
+}
+
+/** Starts one HTTP app per listener, all serving the same core. */
+async function serve(core: Core, logger: Logger, logLevel: string, listeners: readonly ListenerOptions[]): Promise<RunningServer> {
+  const apps: FastifyInstance[] = [];
+  const addresses: string[] = [];
+  try {
+    for (const options of listeners) {
+      const { host, port } = parseListenAddress(options.address);
+      const app = await createHttpApp({
+        core,
+        logger,
+        maxRequestSize: options.maxRequestSize,
+        ...(options.tls ? { https: options.tls } : {}),
+      });
+      apps.push(app);
+      await app.listen({ host, port });
+      const bound = app.server.address() as AddressInfo;
+      const shownHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+      addresses.push(`${options.tls ? 'https' : 'http'}://${shownHost}:${bound.port}`);
+    }
+  } catch (err) {
+    await Promise.allSettled(apps.map((app) => app.close()));
+    await core.close();
+    throw err;
+  }
+  logger.info({ addresses, sealed: core.sealed }, 'listening');
   let closed = false;
   return {
-    address,
+    address: addresses[0] as string,
+    addresses,
+    logLevel,
     async close() {
       if (closed) return;
       closed = true;
-      await app.close();
+      await Promise.allSettled(apps.map((app) => app.close()));
       await core.close();
     },
   };

@@ -162,8 +162,8 @@ Usage: coffer operator init [options]
       ui.out('');
       ui.out(
         wrapAtLength(
-          'It is possible to generate new unseal keys, provided you have a quorum of existing unseal keys shares. ' +
-            'See "coffer operator rekey" for more information.',
+          'Keep the keys apart: each holder needs only their own share, and any ' +
+            `${req.secret_threshold} of them together can unseal the server.`,
         ),
       );
     } else {

@@ -54,7 +54,6 @@ export const command = defineCommand({
       kind: 'string',
       example: 'string',
       env: ['COFFER_LOG_LEVEL', 'VAULT_LOG_LEVEL'],
-      default: 'info',
       usage: 'Log verbosity level. Supported values (in order of detail) are "trace", "debug", "info", "warn", and "error". This can also be specified via the VAULT_LOG_LEVEL environment variable.',
     },
     {
@@ -115,8 +114,9 @@ Usage: coffer server [options]
     if (configs.length === 0 && !dev) throw new UsageError('Must specify at least one config path using -config');
     if (configs.length > 1) throw new UsageError('Only one -config path is supported');
 
+    // Unset means "the config file's log_level, else info" — decided by the server.
     const logLevel = flags.string('log-level');
-    const options: StartServerOptions = { logLevel };
+    const options: StartServerOptions = logLevel === '' ? {} : { logLevel };
     if (dev) {
       const devOptions: NonNullable<StartServerOptions['dev']> = {};
       const rootTokenId = flags.string('dev-root-token-id');
@@ -146,7 +146,7 @@ Usage: coffer server [options]
         ui.err(`WARNING: could not store the root token in the token helper: ${messageFor(err)}`);
       }
     }
-    printBanner(ui, server, { dev, logLevel, ...(storedTokenFile === undefined ? {} : { storedTokenFile }) });
+    printBanner(ui, server, { dev, logLevel: server.logLevel, ...(storedTokenFile === undefined ? {} : { storedTokenFile }) });
 
     return new Promise<number>((resolve) => {
       let stopping = false;

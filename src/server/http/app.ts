@@ -35,6 +35,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     exposeHeadRoutes: false,
     forceCloseConnections: true,
     return503OnClosing: false,
+    // A URL Fastify cannot decode (`%ff`, a lone `%`) still gets Vault's error body.
+    frameworkErrors: (err, request, reply) => {
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 400;
+      return sendError(reply as FastifyReply, request as FastifyRequest, status, [
+        err.code === 'FST_ERR_BAD_URL' ? 'invalid URL path encoding' : err.message,
+      ]);
+    },
     ...(options.https ? { https: { key: options.https.key, cert: options.https.cert, minVersion: options.https.minVersion ?? 'TLSv1.2' } } : {}),
   });
   app.addHttpMethod(LIST_ALIAS_METHOD, { hasBody: true });
@@ -55,7 +62,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     return sendError(reply, request, mapped.status, mapped.errors);
   });
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, request, 404, []));
+  // The `/v1/*` route takes every method Vault knows, so a `/v1/` request that lands here
+  // used another verb: Vault answers those 405.
+  app.setNotFoundHandler((request, reply) => sendError(reply, request, pathOf(request).startsWith('/v1/') ? 405 : 404, []));
 
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', LIST_ALIAS_METHOD],
@@ -213,9 +222,30 @@ export function parseBody(body: unknown, contentType: string | undefined): Recor
     const position = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined;
     throw new UserError(`failed to parse JSON input: invalid JSON${position ? ` at position ${position}` : ''}`);
   }
+  if (exceedsDepth(parsed, MAX_JSON_DEPTH)) throw new UserError('failed to parse JSON input: exceeded max depth');
   if (parsed === null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UserError('failed to parse JSON input: the body must be a JSON object');
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * Go's encoding/json (Vault) refuses input nested deeper than 10000. V8's JSON.stringify and
+ * structuredClone overflow the stack at a few thousand levels, which would turn a stored
+ * value into a 500 on every later read or write, so bodies are capped lower.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** True when `value` nests objects/arrays more than `max` levels deep (iterative: no recursion). */
+function exceedsDepth(value: unknown, max: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth > max) return true;
+    for (const child of Object.values(item.value)) {
+      if (child !== null && typeof child === 'object') pending.push({ value: child, depth: item.depth + 1 });
+    }
+  }
+  return false;
 }

@@ -246,3 +246,24 @@ for (let w = 0; w < 16; w++) void writer();
     }
   });
 });
+
+describe('sqlite process lock', () => {
+  it('refuses a second storage on the same file until the first closes, and takes over stale locks', async () => {
+    const open = createSqliteStorage;
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-lock-'));
+    try {
+      const path = join(dir, 'db.sqlite');
+      const first = open({ path });
+      expect(() => open({ path })).toThrow(/in use by another process/);
+      await first.close();
+      const second = open({ path });
+      await second.close();
+      // A lock left by a process that no longer exists (pid 2^22+1 is above Linux's pid_max default).
+      writeFileSync(`${path}.lock`, '4194305\n');
+      const third = open({ path });
+      await third.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

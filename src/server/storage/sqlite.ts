@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { InternalError } from '../../shared/errors.js';
 import { createCommitQueue } from './commit-queue.js';
+import { acquireProcessLock } from './process-lock.js';
 import type { CommitInfo } from './commit-queue.js';
 import type { PhysicalOp, PhysicalStorage } from './physical.js';
 import { checkKey, checkValue, closedError, copyBytes, copyOps } from './validate.js';
@@ -28,7 +29,14 @@ export type SqliteStorageOptions = {
 
 export function createSqliteStorage(options: SqliteStorageOptions): PhysicalStorage {
   createPrivateFile(options.path);
-  const db = new Database(options.path, { fileMustExist: true });
+  const lock = acquireProcessLock(`${options.path}.lock`);
+  let db: Database.Database;
+  try {
+    db = new Database(options.path, { fileMustExist: true });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   try {
     // WAL: readers don't block the writer. FULL: the WAL is fsynced at every commit (NORMAL
     // would only sync at checkpoints, losing the last commits on power loss).
@@ -40,6 +48,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): PhysicalStor
     db.exec('CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID');
   } catch (err) {
     db.close();
+    lock.release();
     throw err;
   }
 
@@ -104,6 +113,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): PhysicalStor
     close() {
       closing ??= queue.drain().then(() => {
         db.close();
+        lock.release();
       });
       return closing;
     },
