@@ -12,6 +12,7 @@ import {
   UserError,
 } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { createAuditBroker, type AuditBroker } from '../audit/index.js';
 import type { Barrier } from '../barrier/index.js';
 import {
   createShamirUnsealer,
@@ -108,6 +109,7 @@ export class Core {
   private readonly router = new MountRouter<MountedBackend>();
   private readonly authContext = new Map<string, RequestAuth | null>();
   private readonly tokens: TokenStore;
+  readonly audit: AuditBroker;
   private readonly systemMount: MountedBackend;
   private mountTable: MountEntry[] = [];
   private unsealer: ShamirUnsealer | null = null;
@@ -129,6 +131,8 @@ export class Core {
     this.maxLeaseTtl = options.maxLeaseTtl ?? SYSTEM_MAX_TTL;
     this.clusterNameOption = options.clusterName;
     this.tokens = createTokenStore(createStorageView(this.barrier, 'sys/token/'));
+    // The device table lives at core/audit and the salts under audit/, behind the barrier.
+    this.audit = createAuditBroker({ storage: this.barrier, logger: this.logger });
     const systemEntry = newMountEntry({
       path: 'sys/',
       type: 'system',
@@ -155,6 +159,7 @@ export class Core {
         lookupToken: (token) => this.tokens.lookup(token),
         allowedWhileSealed: (path) => SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, '')),
         authContext: this.authContext,
+        audit: this.audit,
       },
       incoming,
     );
@@ -484,8 +489,10 @@ export class Core {
       }
       this.mountTable.push(entry);
     }
+    // A device that cannot be reopened stays enabled and fails requests closed.
+    await this.audit.load();
     this.unsealer = null;
-    this.logger.info({ mounts: this.mountTable.length }, 'unsealed');
+    this.logger.info({ mounts: this.mountTable.length, auditDevices: this.audit.size }, 'unsealed');
   }
 
   private async teardown(): Promise<void> {
@@ -500,6 +507,7 @@ export class Core {
     }
     this.mountTable = [];
     this.tokens.reset();
+    await this.audit.close();
     this.unsealer = null;
     if (!this.barrier.sealed) {
       // Persist the keyring's encryption counts before the keys are forgotten.

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { PermissionDeniedError, SealedError, UnsupportedPathError, UserError } from '../../shared/errors.js';
 import type { Backend, LogicalRequest, LogicalResponse, Operation } from '../sdk/index.js';
+import type { AuditBroker, AuditRequestInput, AuditResponse } from '../audit/index.js';
 import type { TokenEntry } from '../tokens/index.js';
 import type { MountEntry } from './mount-table.js';
 import type { RouteMatch } from './router.js';
@@ -55,6 +56,8 @@ export interface PipelineDeps {
    * backend reads it; engines never learn about tokens or policies.
    */
   authContext: Map<string, RequestAuth | null>;
+  /** The audit broker; `size` is the number of enabled devices (0 = audit off). */
+  audit: Pick<AuditBroker, 'logRequest' | 'logResponse' | 'size'>;
 }
 
 export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest): Promise<PipelineResult> {
@@ -63,7 +66,8 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
   // 1. Sealed: only the unauthenticated sys endpoints answer, and no token can be looked
   //    up (the token store is behind the barrier).
   const sealed = deps.isSealed();
-  if (sealed && !deps.allowedWhileSealed(incoming.path)) throw new SealedError();
+  const sealedSafe = deps.allowedWhileSealed(incoming.path);
+  if (sealed && !sealedSafe) throw new SealedError();
 
   // 2. Longest-prefix mount lookup.
   const match = deps.route(incoming.path);
@@ -73,16 +77,26 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
   const unauthenticated = match !== null && match.value.backend.isSpecialPath('unauthenticated', match.relativePath);
   const token = incoming.clientToken;
   const entry = token && !sealed ? await deps.lookupToken(token) : null;
-  if (!unauthenticated) {
-    if (!token) throw new PermissionDeniedError();
-    if (!entry) throw new PermissionDeniedError('permission denied', { details: ['invalid token'] });
-  }
   const isRoot = entry?.policies.includes('root') ?? false;
+
+  // The lifecycle endpoints (init, seal-status, unseal, health, leader) are not audited,
+  // as in Vault where they sit outside the logical router.
+  const audited = !sealedSafe && deps.audit.size > 0;
+  const auditBase = audited ? auditRequestBase(requestId, incoming, token, entry, match?.value.entry ?? null) : null;
+  const refuse = async (err: Error): Promise<never> => {
+    if (auditBase) await deps.audit.logRequest({ ...auditBase, error: err.message });
+    throw err;
+  };
+
+  if (!unauthenticated) {
+    if (!token) await refuse(new PermissionDeniedError());
+    if (!entry) await refuse(new PermissionDeniedError('permission denied', { details: ['invalid token'] }));
+  }
 
   if (match === null) {
     // Vault checks the ACL before routing: only root learns that the route does not exist.
-    if (!isRoot) throw new PermissionDeniedError();
-    throw new UnsupportedPathError(`no handler for route "${incoming.path}". route entry not found.`);
+    if (!isRoot) return refuse(new PermissionDeniedError());
+    return refuse(new UnsupportedPathError(`no handler for route "${incoming.path}". route entry not found.`));
   }
 
   const mounted = match.value;
@@ -113,10 +127,11 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
   }
 
   // 3b. Authorisation. Only root tokens exist until the policy engine lands: everything
-  //     else is denied. Unauthenticated paths skip the ACL.
-  if (!unauthenticated && !isRoot) throw new PermissionDeniedError();
+  //     else is denied. Unauthenticated paths skip the ACL. Denials are audited.
+  if (!unauthenticated && !isRoot) await refuse(new PermissionDeniedError());
 
-  // 4. Audit (request) — fails closed once audit devices exist.
+  // 4. Audit the request: fails closed (AuditError, a 500) when no device records it.
+  if (auditBase) await deps.audit.logRequest({ ...auditBase, request: { ...auditBase.request, operation: request.operation } });
 
   // 5b. The backend.
   const auth: RequestAuth | null = entry ? { policies: entry.policies, isRoot } : null;
@@ -124,11 +139,29 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
   let response: LogicalResponse | null;
   try {
     response = await mounted.backend.handleRequest(request);
+  } catch (err) {
+    if (auditBase) {
+      await deps.audit.logResponse({
+        ...auditBase,
+        request: { ...auditBase.request, operation: request.operation },
+        error: err instanceof Error ? err.message : 'internal error',
+      });
+    }
+    throw err;
   } finally {
     deps.authContext.delete(requestId);
   }
 
-  // 6–8. Leases, token creation, response wrapping and response audit hook in here.
+  // 6–7. Leases, token creation and response wrapping hook in here.
+
+  // 8. Audit the response (fails closed too: the caller must not get what was not recorded).
+  if (auditBase) {
+    await deps.audit.logResponse({
+      ...auditBase,
+      request: { ...auditBase.request, operation: request.operation },
+      response: auditResponse(response),
+    });
+  }
 
   return {
     requestId,
@@ -137,4 +170,52 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
     mountType: mounted.entry.type,
     mountPath: mounted.entry.path,
   };
+}
+
+function auditRequestBase(
+  requestId: string,
+  incoming: IncomingRequest,
+  token: string | undefined,
+  entry: TokenEntry | null,
+  mount: MountEntry | null,
+): AuditRequestInput {
+  return {
+    auth: entry
+      ? {
+          clientToken: token,
+          accessor: entry.accessor,
+          displayName: entry.display_name,
+          policies: entry.policies,
+          tokenPolicies: entry.policies,
+          metadata: entry.meta,
+          tokenType: entry.type,
+          ttl: entry.ttl,
+          issueTime: entry.creation_time,
+        }
+      : null,
+    request: {
+      id: requestId,
+      operation: incoming.operation,
+      path: incoming.path,
+      clientToken: token,
+      clientTokenAccessor: entry?.accessor,
+      data: incoming.data,
+      headers: incoming.headers,
+      mountPoint: mount?.path,
+      mountType: mount?.type,
+      mountAccessor: mount?.accessor,
+      remoteAddress: incoming.remoteAddr,
+    },
+    nonHmacRequestKeys: mount?.config.audit_non_hmac_request_keys,
+  };
+}
+
+function auditResponse(response: LogicalResponse | null): AuditResponse | null {
+  if (!response) return null;
+  if (response.raw) return { data: isRecord(response.raw.body) ? response.raw.body : null };
+  return { data: response.data ?? null, warnings: response.warnings ?? null };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
 /** The `sys/` backend, built with the same sdk as every engine. */
+import { AUDIT_SUDO_PATHS, auditPaths } from '../../audit/index.js';
 import { defineBackend, type BackendSpec } from '../../sdk/index.js';
 import type { Core } from '../core.js';
 import type { RequestAuth } from '../pipeline.js';
@@ -24,8 +25,8 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
     help: 'The system backend: lifecycle, mounts and tools.',
     specialPaths: {
       unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'internal/ui/mounts', 'internal/ui/mounts/*'],
-      root: ['seal', 'step-down', 'rotate', 'remount'],
+      root: ['seal', 'step-down', 'rotate', 'remount', ...AUDIT_SUDO_PATHS],
     },
-    paths: [...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx), ...openApiPaths(ctx)],
+    paths: [...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx), ...openApiPaths(ctx), ...auditPaths(core.audit)],
   });
 }
