@@ -24,7 +24,10 @@ import {
 } from '../seal/index.js';
 import type { PhysicalStorage } from '../storage/physical.js';
 import { createBackend, decodeJson, encodeJson, type BackendFactory, type LogicalRequest, type MountView } from '../sdk/index.js';
-import { createTokenStore, type TokenStore } from '../tokens/index.js';
+import { createHash } from 'node:crypto';
+import { createIdentityStore, identityBackend, type IdentityStore } from '../identity/index.js';
+import { createPolicyStore, type Acl, type PolicyStore } from '../policy/index.js';
+import { aesGcmBatchCrypto, createTokenStore, tokenBackend, type TokenEntry, type TokenStore } from '../tokens/index.js';
 import {
   MOUNT_TABLE_KEY,
   PROTECTED_MOUNT_PREFIXES,
@@ -94,6 +97,7 @@ interface ClusterInfo {
 }
 
 const CLUSTER_INFO_KEY = 'core/cluster/local/info';
+const BATCH_KEY_PATH = 'core/batch-token-key';
 
 export const KV_TYPE_ALIASES: Readonly<Record<string, { type: string; version: string }>> = {
   'kv-v1': { type: 'kv', version: '1' },
@@ -108,8 +112,13 @@ export class Core {
   private readonly backends: Readonly<Record<string, BackendFactory>>;
   private readonly router = new MountRouter<MountedBackend>();
   private readonly authContext = new Map<string, RequestAuth | null>();
-  private readonly tokens: TokenStore;
+  readonly tokens: TokenStore;
+  readonly identity: IdentityStore;
+  readonly policies: PolicyStore;
   readonly audit: AuditBroker;
+  /** Core-owned mounts besides sys/: identity/ (listed in sys/mounts) and auth/token/. */
+  private internalMounts: MountedBackend[] = [];
+  private batchKey: Uint8Array | null = null;
   private readonly systemMount: MountedBackend;
   private mountTable: MountEntry[] = [];
   private unsealer: ShamirUnsealer | null = null;
@@ -130,7 +139,26 @@ export class Core {
     this.defaultLeaseTtl = options.defaultLeaseTtl ?? SYSTEM_MAX_TTL;
     this.maxLeaseTtl = options.maxLeaseTtl ?? SYSTEM_MAX_TTL;
     this.clusterNameOption = options.clusterName;
-    this.tokens = createTokenStore(createStorageView(this.barrier, 'sys/token/'));
+    this.tokens = createTokenStore(createStorageView(this.barrier, 'sys/token/'), {
+      // The batch-token key lives behind the barrier, so it is read lazily once unsealed.
+      batchCrypto: {
+        encrypt: async (plaintext) => aesGcmBatchCrypto(await this.loadBatchKey()).encrypt(plaintext),
+        decrypt: async (sealed) => aesGcmBatchCrypto(await this.loadBatchKey()).decrypt(sealed),
+      },
+      systemDefaultTtl: this.defaultLeaseTtl,
+      systemMaxTtl: this.maxLeaseTtl,
+      tokenMountTune: () => {
+        const entry = this.internalMounts.find((m) => m.entry.path === 'auth/token/')?.entry;
+        return { defaultLeaseTtl: entry?.config.default_lease_ttl ?? 0, maxLeaseTtl: entry?.config.max_lease_ttl ?? 0 };
+      },
+      limitsForPath: (path) => {
+        const match = this.router.match(path);
+        return match ? this.effectiveTtls(match.value.entry) : null;
+      },
+      onError: (err, context) => this.logger.warn({ err, context }, 'token store background failure'),
+    });
+    this.identity = createIdentityStore(createStorageView(this.barrier, 'sys/identity/'));
+    this.policies = createPolicyStore(createStorageView(this.barrier, 'sys/policy/'), { logger: this.logger });
     // The device table lives at core/audit and the salts under audit/, behind the barrier.
     this.audit = createAuditBroker({ storage: this.barrier, logger: this.logger });
     const systemEntry = newMountEntry({
@@ -156,7 +184,10 @@ export class Core {
       {
         isSealed: () => this.barrier.sealed,
         route: (path) => this.router.match(path),
-        lookupToken: (token) => this.tokens.lookup(token),
+        lookupToken: (token, remoteAddr) => this.tokens.lookup(token, { remoteAddr }),
+        aclFor: (entry) => this.aclFor(entry),
+        useToken: (entry) => this.tokens.useToken(entry),
+        revokeIfExhausted: (entry) => this.tokens.revokeIfExhausted(entry),
         allowedWhileSealed: (path) => SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, '')),
         authContext: this.authContext,
         audit: this.audit,
@@ -303,13 +334,40 @@ export class Core {
 
   // ---- mounts -----------------------------------------------------------------------
 
+  /** Secrets engine mounts (sys/, identity/ and user mounts); auth mounts are separate. */
   listMounts(): MountEntry[] {
-    return [this.systemMount.entry, ...this.mountTable];
+    const internal = this.internalMounts.map((m) => m.entry).filter((e) => !e.path.startsWith('auth/'));
+    return [this.systemMount.entry, ...internal, ...this.mountTable];
+  }
+
+  /** Auth method mounts, keyed without the `auth/` prefix in sys/auth (`token/`). */
+  listAuthMounts(): MountEntry[] {
+    return this.internalMounts.map((m) => m.entry).filter((e) => e.path.startsWith('auth/'));
   }
 
   getMount(path: string): MountEntry | null {
     if (path === 'sys/') return this.systemMount.entry;
-    return this.mountTable.find((m) => m.path === path) ?? null;
+    return (
+      this.internalMounts.find((m) => m.entry.path === path)?.entry ?? this.mountTable.find((m) => m.path === path) ?? null
+    );
+  }
+
+  /** The compiled ACL for a token: its policies ∪ its entity's, templated for its entity. */
+  async aclFor(entry: TokenEntry): Promise<{ acl: Acl; disabled: boolean }> {
+    if (!entry.entity_id) return { acl: await this.policies.aclFor(entry.policies), disabled: false };
+    const entity = await this.identity.getEntity(entry.entity_id);
+    if (entity?.disabled) return { acl: await this.policies.aclFor([]), disabled: true };
+    const [identityPolicies, context] = await Promise.all([
+      this.identity.policiesFor(entry.entity_id),
+      this.identity.templateContext(entry.entity_id),
+    ]);
+    const acl = await this.policies.aclFor([...entry.policies, ...identityPolicies], context ?? undefined);
+    return { acl, disabled: false };
+  }
+
+  /** The ACL of the caller of `requestId`, for sys endpoints that judge paths themselves. */
+  callerOf(requestId: string): RequestAuth | null {
+    return this.authContext.get(requestId) ?? null;
   }
 
   /** The mount that serves `path` (longest prefix). */
@@ -452,7 +510,71 @@ export class Core {
     };
   }
 
-  // ---- internals --------------------------------------------------------------------
+  // ---- internals ---------------------------------------------------------------------
+
+  private async loadBatchKey(): Promise<Uint8Array> {
+    if (this.batchKey) return this.batchKey;
+    const stored = await this.barrier.get(BATCH_KEY_PATH);
+    if (stored) {
+      this.batchKey = new Uint8Array(stored);
+    } else {
+      const key = new Uint8Array(randomBytes(32));
+      await this.barrier.put(BATCH_KEY_PATH, key);
+      this.batchKey = key;
+    }
+    return this.batchKey;
+  }
+
+  /**
+   * identity/ and auth/token/ are built into the core (they need the token and identity
+   * stores). Their accessors derive from the cluster id so they are stable across restarts
+   * — templated policies name mount accessors.
+   */
+  private installInternalMounts(): void {
+    const stable = (label: string): string =>
+      createHash('sha256').update(`${this.cluster?.id ?? ''}/${label}`).digest('hex');
+    const internalEntry = (path: string, type: string, description: string, accessorPrefix: string): MountEntry => {
+      const digest = stable(path);
+      const uuid = `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
+      return { ...newMountEntry({ path, type, description }), uuid, accessor: `${accessorPrefix}_${digest.slice(32, 40)}` };
+    };
+    const identityEntry = internalEntry('identity/', 'identity', 'identity store', 'identity');
+    const tokenEntry = internalEntry('auth/token/', 'token', 'token based credentials', 'auth_token');
+    const mountByAccessor = (accessor: string): { type: string; path: string } | null => {
+      const entry = [...this.listAuthMounts(), ...this.mountTable].find((m) => m.accessor === accessor);
+      return entry ? { type: entry.type, path: entry.path } : null;
+    };
+    const identityStorage = createStorageView(this.barrier, 'sys/identity/');
+    const tokenStorage = createStorageView(this.barrier, 'sys/token/');
+    const identity: MountedBackend = {
+      entry: identityEntry,
+      backend: createBackend(identityBackend(this.identity, { mountByAccessor })),
+      toRequest: (base): LogicalRequest => ({ ...base, storage: identityStorage, mount: this.mountView(identityEntry) }),
+    };
+    const token: MountedBackend = {
+      entry: tokenEntry,
+      backend: createBackend(
+        tokenBackend(this.tokens, {
+          callerOf: (requestId) => {
+            const caller = this.authContext.get(requestId);
+            return caller ? { token: caller.token, entry: caller.entry } : null;
+          },
+          callerHasSudo: (requestId, path) => {
+            const caller = this.authContext.get(requestId);
+            if (!caller) return false;
+            return caller.isRoot || caller.acl.allowOperation({ path, operation: 'update' }).sudo;
+          },
+          policyExists: async (name) => (await this.policies.get(name)) !== null,
+          identity: this.identity,
+          tokenMountAccessor: () => tokenEntry.accessor,
+          onError: (err, context) => this.logger.warn({ err, context }, 'token backend background failure'),
+        }),
+      ),
+      toRequest: (base): LogicalRequest => ({ ...base, storage: tokenStorage, mount: this.mountView(tokenEntry) }),
+    };
+    this.internalMounts = [identity, token];
+    for (const mounted of this.internalMounts) this.router.set(mounted.entry.path, mounted);
+  }
 
   private validateTtls(defaultTtl: number, maxTtl: number): void {
     if (defaultTtl < 0 || maxTtl < 0) throw new UserError('lease TTLs cannot be negative');
@@ -476,6 +598,7 @@ export class Core {
   private async postUnseal(): Promise<void> {
     const info = await this.barrier.get(CLUSTER_INFO_KEY);
     this.cluster = info ? decodeJson<ClusterInfo>(info) : null;
+    this.installInternalMounts();
     const table = await this.barrier.get(MOUNT_TABLE_KEY);
     const entries = table ? decodeJson<MountEntry[]>(table) : [];
     this.mountTable = [];
@@ -506,7 +629,12 @@ export class Core {
       this.router.delete(path);
     }
     this.mountTable = [];
+    this.internalMounts = [];
     this.tokens.reset();
+    this.identity.reset();
+    this.policies.invalidate();
+    this.batchKey?.fill(0);
+    this.batchKey = null;
     await this.audit.close();
     this.unsealer = null;
     if (!this.barrier.sealed) {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { PermissionDeniedError, SealedError, UnsupportedPathError, UserError } from '../../shared/errors.js';
 import type { Backend, LogicalRequest, LogicalResponse, Operation } from '../sdk/index.js';
 import type { AuditBroker, AuditRequestInput, AuditResponse } from '../audit/index.js';
+import type { Acl, AclInput } from '../policy/index.js';
 import type { TokenEntry } from '../tokens/index.js';
 import type { MountEntry } from './mount-table.js';
 import type { RouteMatch } from './router.js';
@@ -32,9 +33,14 @@ export interface PipelineResult {
   mountPath: string;
 }
 
-/** Who made the request, as far as the sys backend needs to know (never the token itself). */
+/**
+ * Who made the request. Only core-internal backends (sys, auth/token, cubbyhole, wrapping)
+ * read it; engines never learn about tokens or policies.
+ */
 export interface RequestAuth {
-  policies: readonly string[];
+  token: string;
+  entry: TokenEntry;
+  acl: Acl;
   isRoot: boolean;
 }
 
@@ -48,7 +54,14 @@ export interface MountedBackend {
 export interface PipelineDeps {
   isSealed(): boolean;
   route(path: string): RouteMatch<MountedBackend> | null;
-  lookupToken(token: string): Promise<TokenEntry | null>;
+  /** The live entry for a token, or null (unknown, expired, exhausted, CIDR mismatch). */
+  lookupToken(token: string, remoteAddr: string): Promise<TokenEntry | null>;
+  /** The token's compiled ACL (token ∪ identity policies); `disabled` when its entity is. */
+  aclFor(entry: TokenEntry): Promise<{ acl: Acl; disabled: boolean }>;
+  /** Counts one use (num_uses); null when the token has no uses left. */
+  useToken(entry: TokenEntry): Promise<TokenEntry | null>;
+  /** Revokes a token whose last use was this request. */
+  revokeIfExhausted(entry: TokenEntry): Promise<void>;
   /** Paths of the sys backend that answer while sealed (init, seal-status, unseal, health…). */
   allowedWhileSealed(path: string): boolean;
   /**
@@ -76,8 +89,14 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
   //    endpoints that care (sys/internal/ui/mounts) can still see who is asking.
   const unauthenticated = match !== null && match.value.backend.isSpecialPath('unauthenticated', match.relativePath);
   const token = incoming.clientToken;
-  const entry = token && !sealed ? await deps.lookupToken(token) : null;
-  const isRoot = entry?.policies.includes('root') ?? false;
+  let entry = token && !sealed ? await deps.lookupToken(token, incoming.remoteAddr) : null;
+  let acl: Acl | null = null;
+  if (entry) {
+    const resolved = await deps.aclFor(entry);
+    if (resolved.disabled) entry = null; // a disabled entity's tokens are treated as invalid
+    else acl = resolved.acl;
+  }
+  const isRoot = acl?.isRoot ?? false;
 
   // The lifecycle endpoints (init, seal-status, unseal, health, leader) are not audited,
   // as in Vault where they sit outside the logical router.
@@ -126,15 +145,24 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
     if (existence.checked && !existence.exists) request = { ...request, operation: 'create' };
   }
 
-  // 3b. Authorisation. Only root tokens exist until the policy engine lands: everything
-  //     else is denied. Unauthenticated paths skip the ACL. Denials are audited.
-  if (!unauthenticated && !isRoot) await refuse(new PermissionDeniedError());
+  // 3b. Authorisation: the ACL judges the final operation; root-protected paths need sudo
+  //     on top. A use is counted even when the request is denied, as in Vault. Denials
+  //     are audited. Unauthenticated paths skip the ACL.
+  let used: TokenEntry | null = entry;
+  if (!unauthenticated && entry && acl) {
+    const result = acl.allowOperation({ path: incoming.path, operation: aclOperation(request.operation), data: request.data });
+    const needsSudo = mounted.backend.isSpecialPath('root', match.relativePath);
+    const allowed = result.allowed && (!needsSudo || result.sudo || result.isRoot);
+    used = await deps.useToken(entry);
+    if (!allowed) await refuse(new PermissionDeniedError());
+    if (!used) await refuse(new PermissionDeniedError('permission denied', { details: ['invalid token'] }));
+  }
 
   // 4. Audit the request: fails closed (AuditError, a 500) when no device records it.
   if (auditBase) await deps.audit.logRequest({ ...auditBase, request: { ...auditBase.request, operation: request.operation } });
 
   // 5b. The backend.
-  const auth: RequestAuth | null = entry ? { policies: entry.policies, isRoot } : null;
+  const auth: RequestAuth | null = token && used && acl ? { token, entry: used, acl, isRoot } : null;
   deps.authContext.set(requestId, auth);
   let response: LogicalResponse | null;
   try {
@@ -150,6 +178,7 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
     throw err;
   } finally {
     deps.authContext.delete(requestId);
+    if (used) await deps.revokeIfExhausted(used);
   }
 
   // 6–7. Leases, token creation and response wrapping hook in here.
@@ -170,6 +199,11 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
     mountType: mounted.entry.type,
     mountPath: mounted.entry.path,
   };
+}
+
+/** The ACL has no `help` capability: reading help needs read. */
+function aclOperation(op: Operation): AclInput['operation'] {
+  return op === 'help' ? 'read' : op;
 }
 
 function auditRequestBase(

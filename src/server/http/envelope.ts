@@ -54,7 +54,7 @@ export function renderResult(result: PipelineResult, path: string): HttpReply {
     if ((!Array.isArray(keys) || keys.length === 0) && otherKeys.length === 0) return { status: 404, body: EMPTY_ERRORS };
   }
   const hasData = resp.data !== undefined && resp.data !== null;
-  if (!hasData && !hasWarnings && resp.leaseDuration === undefined && resp.httpStatus === undefined) {
+  if (!hasData && !hasWarnings && !resp.auth && resp.leaseDuration === undefined && resp.httpStatus === undefined) {
     return op === 'read' ? { status: 404, body: EMPTY_ERRORS } : { status: 204, body: null };
   }
   const envelope: Record<string, unknown> = {
@@ -65,7 +65,7 @@ export function renderResult(result: PipelineResult, path: string): HttpReply {
     data: resp.data ?? null,
     wrap_info: null,
     warnings: hasWarnings ? resp.warnings : null,
-    auth: null,
+    auth: resp.auth ?? null,
     mount_type: result.mountType,
   };
   if (hasData && injectsData(path)) {

@@ -50,7 +50,26 @@ export interface LogicalRequest {
   readonly signal?: AbortSignal;
 }
 
+/** The `auth` block of a response that created a token (logins, token create). */
+export interface ResponseAuth {
+  client_token: string;
+  accessor: string;
+  policies: string[];
+  token_policies?: string[];
+  identity_policies?: string[];
+  metadata: Record<string, string> | null;
+  lease_duration: number;
+  renewable: boolean;
+  entity_id: string;
+  token_type: string;
+  orphan: boolean;
+  mfa_requirement: null;
+  num_uses: number;
+}
+
 export interface LogicalResponse {
+  /** Set by the token backend (and, later, by the core for logins). */
+  auth?: ResponseAuth;
   /** `null` on read means 404. */
   data?: Record<string, unknown> | null;
   warnings?: string[];

@@ -3,6 +3,9 @@ import { AUDIT_SUDO_PATHS, auditPaths } from '../../audit/index.js';
 import { defineBackend, type BackendSpec } from '../../sdk/index.js';
 import type { Core } from '../core.js';
 import type { RequestAuth } from '../pipeline.js';
+import { policyPaths } from '../../policy/index.js';
+import { authPaths } from './paths-auth.js';
+import { capabilityPaths } from './paths-capabilities.js';
 import { keyPaths } from './paths-keys.js';
 import { mountPaths } from './paths-mounts.js';
 import { openApiPaths } from './paths-openapi.js';
@@ -27,6 +30,12 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
       unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'internal/ui/mounts', 'internal/ui/mounts/*'],
       root: ['seal', 'step-down', 'rotate', 'remount', ...AUDIT_SUDO_PATHS],
     },
-    paths: [...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx), ...openApiPaths(ctx), ...auditPaths(core.audit)],
+    paths: [
+      ...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx), ...openApiPaths(ctx),
+      ...auditPaths(core.audit),
+      ...authPaths(ctx),
+      ...capabilityPaths(ctx),
+      ...policyPaths(core.policies),
+    ],
   });
 }

@@ -174,8 +174,8 @@ export function mountPaths(ctx: SystemContext) {
       },
       synopsis: 'Move a mount to a new path, keeping its data.',
       operations: {
-        update: async (req, fields) => {
-          if (!ctx.authOf(req.id)?.isRoot) throw new PermissionDeniedError();
+        // Needs sudo: listed in the backend's root paths, enforced by the pipeline.
+        update: async (_req, fields) => {
           const from = requirePath(fields.from);
           const to = requirePath(fields.to);
           await core.remount(from, to);
@@ -202,15 +202,19 @@ export function mountPaths(ctx: SystemContext) {
       synopsis: 'Mounts visible to the caller (used by the UI and the CLI).',
       operations: {
         read: async (req) => {
-          const auth = ctx.authOf(req.id);
+          const caller = ctx.authOf(req.id);
+          const visible = (path: string, visibility: string | undefined): boolean =>
+            visibility === 'unauth' || caller?.isRoot === true || (caller?.acl.hasMountAccess(path) ?? false);
           const secret: Record<string, unknown> = {};
           for (const entry of core.listMounts()) {
-            if (entry.type === 'system') continue;
-            if (auth?.isRoot || entry.config.listing_visibility === 'unauth') {
-              secret[entry.path] = { ...renderMount(core, entry) };
-            }
+            if (entry.type === 'system' || entry.type === 'identity') continue;
+            if (visible(entry.path, entry.config.listing_visibility)) secret[entry.path] = renderMount(core, entry);
           }
-          return { data: { secret, auth: {} } };
+          const auth: Record<string, unknown> = {};
+          for (const entry of core.listAuthMounts()) {
+            if (visible(entry.path, entry.config.listing_visibility)) auth[entry.path.slice('auth/'.length)] = renderMount(core, entry);
+          }
+          return { data: { secret, auth } };
         },
       },
     }),
@@ -220,10 +224,10 @@ export function mountPaths(ctx: SystemContext) {
       synopsis: 'The mount that serves a path (the CLI asks this before every `kv` command).',
       operations: {
         read: async (req, fields) => {
-          const auth = ctx.authOf(req.id);
+          const caller = ctx.authOf(req.id);
           const path = fields.path.replace(/^\/+/, '');
           const entry = core.findMountFor(path);
-          if (!entry || !auth?.isRoot) {
+          if (!entry || !caller || !(caller.isRoot || caller.acl.hasMountAccess(entry.path))) {
             throw new PermissionDeniedError(
               `preflight capability check returned 403, please ensure client's policies grant access to path "${path.endsWith('/') ? path : `${path}/`}"`,
             );
