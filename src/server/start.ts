@@ -12,6 +12,7 @@ import { createBarrier } from './barrier/index.js';
 import { loadServerConfig, type ServerConfig } from './config/index.js';
 import { Core } from './core/index.js';
 import { builtinSecretEngines } from './engines/index.js';
+import { createServerMetrics } from './metrics/index.js';
 import { createHttpApp, DEFAULT_MAX_REQUEST_SIZE } from './http/app.js';
 import type { RunningServer, StartServerOptions } from './index.js';
 import { createInmemStorage, createSqliteStorage, withReadCache, type PhysicalStorage } from './storage/index.js';
@@ -92,14 +93,18 @@ function openStorage(config: ServerConfig): PhysicalStorage {
 }
 
 function createCore(physical: PhysicalStorage, logger: Logger, ttls: { defaultLeaseTtl?: number; maxLeaseTtl?: number; clusterName?: string }): Core {
-  return new Core({
+  // The gauge callback runs at scrape time, after `core` is initialised.
+  const metrics = createServerMetrics({ sealed: () => core.sealed });
+  const core: Core = new Core({
     physical,
     barrier: createBarrier(physical),
     backends: builtinSecretEngines,
     logger,
     version: REPORTED_VERSION,
+    metrics,
     ...ttls,
   });
+  return core;
 }
 
 /** Splits `host:port` / `[v6]:port`. */
@@ -132,6 +137,7 @@ async function serve(core: Core, logger: Logger, logLevel: string, listeners: re
       const app = await createHttpApp({
         core,
         logger,
+        ...(core.metrics ? { metrics: core.metrics } : {}),
         maxRequestSize: options.maxRequestSize,
         ...(options.tls ? { https: options.tls } : {}),
       });

@@ -14,6 +14,7 @@ import {
 import type { Logger } from '../../shared/logger.js';
 import { createAuditBroker, type AuditBroker } from '../audit/index.js';
 import type { Barrier } from '../barrier/index.js';
+import type { ServerMetrics } from '../metrics/index.js';
 import {
   createShamirUnsealer,
   readSealConfig,
@@ -53,6 +54,8 @@ export interface CoreOptions {
   maxLeaseTtl?: number;
   clusterName?: string;
   version: string;
+  /** Served at sys/metrics when given. */
+  metrics?: ServerMetrics;
 }
 
 export interface SealStatus {
@@ -116,6 +119,7 @@ export class Core {
   readonly identity: IdentityStore;
   readonly policies: PolicyStore;
   readonly audit: AuditBroker;
+  readonly metrics: ServerMetrics | undefined;
   /** Core-owned mounts besides sys/: identity/ (listed in sys/mounts) and auth/token/. */
   private internalMounts: MountedBackend[] = [];
   private batchKey: Uint8Array | null = null;
@@ -139,6 +143,7 @@ export class Core {
     this.defaultLeaseTtl = options.defaultLeaseTtl ?? SYSTEM_MAX_TTL;
     this.maxLeaseTtl = options.maxLeaseTtl ?? SYSTEM_MAX_TTL;
     this.clusterNameOption = options.clusterName;
+    this.metrics = options.metrics;
     this.tokens = createTokenStore(createStorageView(this.barrier, 'sys/token/'), {
       // The batch-token key lives behind the barrier, so it is read lazily once unsealed.
       batchCrypto: {

@@ -164,3 +164,29 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/sys/mounts/{path}', '/secret/data/{path}', '/secret/metadata/{path}']));
   });
 });
+
+describe('metrics', () => {
+  it('counts requests per mount and status and serves Prometheus text and JSON', async () => {
+    const { createServerMetrics } = await import('../metrics/index.js');
+    const physical = createInmemStorage();
+    const metrics = createServerMetrics({ sealed: () => core.sealed });
+    const core = new Core({ physical, barrier: createBarrier(physical), backends: builtinSecretEngines, logger: silentLogger(), version: 'test', metrics });
+    const m = await createHttpApp({ core, logger: silentLogger(), metrics });
+    const { keys, rootToken } = await core.initialize({ secretShares: 1, secretThreshold: 1 });
+    await core.unsealWithKeys(keys);
+    await core.mount({ path: 'secret/', type: 'kv-v2' });
+    await m.inject({ method: 'GET', url: '/v1/secret/data/none', headers: { 'x-vault-token': rootToken } });
+    await m.inject({ method: 'GET', url: '/v1/secret/data/none', headers: { 'x-vault-token': 'bad' } });
+    const text = (await metrics.render('prometheus')).body;
+    expect(text).toContain('coffer_requests_total{mount="secret/",operation="GET",code="404"} 1');
+    expect(text).toContain('coffer_requests_total{mount="secret/",operation="GET",code="403"} 1');
+    expect(text).toContain('vault_core_unsealed 1');
+    const json = JSON.parse((await metrics.render('json')).body) as { Gauges: { Name: string; Value: number }[] };
+    expect(json.Gauges).toContainEqual(expect.objectContaining({ Name: 'vault_core_unsealed', Value: 1 }));
+    const served = await m.inject({ method: 'GET', url: '/v1/sys/metrics?format=prometheus', headers: { 'x-vault-token': rootToken } });
+    expect(served.statusCode).toBe(200);
+    expect(served.headers['content-type']).toMatch(/^text\/plain/);
+    expect(served.body).toContain('# TYPE coffer_requests_total counter');
+    await m.close();
+  });
+});

@@ -7,7 +7,9 @@ import type { Server } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import { PermissionDeniedError, UnsupportedMediaTypeError, UnsupportedOperationError, UserError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { AuditError } from '../audit/index.js';
 import type { Core, IncomingRequest } from '../core/index.js';
+import type { ServerMetrics } from '../metrics/index.js';
 import { parseBool, type Operation } from '../sdk/index.js';
 import { renderResult } from './envelope.js';
 import { toHttpError } from './error-map.js';
@@ -16,6 +18,8 @@ import { LIST_ALIAS_METHOD, acceptListMethod } from './list-method.js';
 export interface HttpAppOptions {
   core: Core;
   logger: Logger;
+  /** Records every API request; optional so tests can leave it out. */
+  metrics?: ServerMetrics;
   /** Largest accepted request body in bytes (Vault's `max_request_size`, default 32 MiB). */
   maxRequestSize?: number;
   /** Supplies a TLS server; plain HTTP when absent. */
@@ -58,12 +62,26 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       return sendError(reply, request, err.statusCode, [message]);
     }
     const mapped = toHttpError(err);
+    if (err instanceof AuditError) options.metrics?.auditFailure();
     if (mapped.unexpected) logger.error({ err, method: request.method, path: pathOf(request) }, 'request failed');
     return sendError(reply, request, mapped.status, mapped.errors);
   });
 
   // The `/v1/*` route takes every method Vault knows, so a `/v1/` request that lands here
   // used another verb: Vault answers those 405.
+  // Metrics: the label is the mount serving the path (bounded cardinality), never the path.
+  if (options.metrics) {
+    const metrics = options.metrics;
+    app.addHook('onResponse', (request, reply, done) => {
+      const path = pathOf(request);
+      if (path.startsWith('/v1/')) {
+        const mount = core.findMountFor(path.slice(4))?.path ?? '';
+        metrics.observeRequest({ mount, operation: request.method, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+      }
+      done();
+    });
+  }
+
   app.setNotFoundHandler((request, reply) => sendError(reply, request, pathOf(request).startsWith('/v1/') ? 405 : 404, []));
 
   app.route({
@@ -73,7 +91,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       const incoming = toIncomingRequest(request);
       const result = await core.handleRequest(incoming);
       const rendered = renderResult(result, incoming.path);
-      reply.code(rendered.status).header('cache-control', 'no-store').header('content-type', JSON_TYPE);
+      reply.code(rendered.status).header('cache-control', 'no-store').header('content-type', rendered.contentType ?? JSON_TYPE);
       if (request.method === 'HEAD' || rendered.body === null) return reply.send();
       return reply.send(jsonBytes(rendered.body));
     },

@@ -6,8 +6,10 @@ import type { PipelineResult } from '../core/index.js';
 
 export interface HttpReply {
   status: number;
-  /** Serialised JSON, or null for an empty body. */
+  /** Serialised JSON (or text, with `contentType`), or null for an empty body. */
   body: string | null;
+  /** Set only for raw responses that are not JSON (Prometheus metrics). */
+  contentType?: string;
 }
 
 /** Routes whose `data` keys Vault also copies to the top level (`injectDataIntoTopRoutes`). */
@@ -40,7 +42,11 @@ const EMPTY_ERRORS = JSON.stringify({ errors: [] });
 
 export function renderResult(result: PipelineResult, path: string): HttpReply {
   const resp = result.response;
-  if (resp?.raw) return { status: resp.raw.status, body: JSON.stringify(resp.raw.body) };
+  if (resp?.raw) {
+    const { status, body, contentType } = resp.raw;
+    if (contentType && typeof body === 'string') return { status, body, contentType };
+    return { status, body: JSON.stringify(body) };
+  }
 
   const op = result.operation;
   if (resp === null) {

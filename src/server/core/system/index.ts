@@ -7,6 +7,7 @@ import { policyPaths } from '../../policy/index.js';
 import { authPaths } from './paths-auth.js';
 import { capabilityPaths } from './paths-capabilities.js';
 import { keyPaths } from './paths-keys.js';
+import { metricsPaths } from './paths-metrics.js';
 import { mountPaths } from './paths-mounts.js';
 import { openApiPaths } from './paths-openapi.js';
 import { sealPaths } from './paths-seal.js';
@@ -36,6 +37,7 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
       ...authPaths(ctx),
       ...capabilityPaths(ctx),
       ...policyPaths(core.policies),
+      ...metricsPaths(ctx),
     ],
   });
 }
