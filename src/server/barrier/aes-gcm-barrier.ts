@@ -11,6 +11,9 @@
  * - Keyring writes are read-merge-write: the stored keyring is read back and merged (union of terms,
  *   counts added) so a node never drops a term another node added. A value under a term this node
  *   does not know makes it reload the keyring once (another node rotated).
+ * - `rekey(newRootKey)` (Vault's `Rekey`, behind `sys/rekey`) re-encrypts only the keyring under a
+ *   new root key, in one physical transaction; the data terms are unchanged, so no value is
+ *   re-encrypted. The old root key stops opening the keyring the moment that write lands.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { PhysicalOp, PhysicalStorage } from '../storage/physical.js';
@@ -68,6 +71,19 @@ export class ProtectedPathError extends UserError {
 
 export type BarrierOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'delete'; key: string };
 
+/** Paths `rekey` may write verbatim next to the keyring: the (unencrypted) seal configurations. */
+const REKEY_COMPANION_PATHS: ReadonlySet<string> = new Set(['core/seal-config', 'core/recovery-config']);
+
+export interface RekeyOptions {
+  /**
+   * Physical ops written UNENCRYPTED in the same transaction as the re-encrypted keyring, so the
+   * seal configuration that describes the new key shares lands atomically with the new key
+   * (`sealConfigOp(...)` from seal/). Only `core/seal-config` and `core/recovery-config` are
+   * accepted; anything else throws before any write.
+   */
+  physicalOps?: readonly PhysicalOp[];
+}
+
 export interface KeyStatus {
   term: number;
   installTime: string;
@@ -91,6 +107,18 @@ export interface Barrier {
   seal(): void;
   /** Adds term N+1, persists the keyring, then makes it the write key. Old terms keep decrypting. */
   rotate(): Promise<{ term: number; installTime: string }>;
+  /**
+   * Re-encrypts the stored keyring under `newRootKey` (32 bytes; copied, never retained by
+   * reference) in ONE physical transaction, together with `options.physicalOps`. The data terms
+   * and every stored value are unchanged. Afterwards only `newRootKey` unseals; if the write fails
+   * nothing changed and the old root key stays valid. Needs the barrier unsealed (`SealedError`).
+   */
+  rekey(newRootKey: Uint8Array, options?: RekeyOptions): Promise<void>;
+  /**
+   * Constant-time check that `candidate` is the root key in memory (Vault's `VerifyRoot`), for
+   * generate-root and rekey authorisation. False for any other key or length; `SealedError` while sealed.
+   */
+  verifyRootKey(candidate: Uint8Array): boolean;
   /** The active term (for `sys/key-status`). */
   keyStatus(): KeyStatus;
   /** Persists the in-memory encryption counts (merged into the stored keyring). */
@@ -163,16 +191,18 @@ export function createBarrier(physical: PhysicalStorage): Barrier {
     }
   }
 
-  /** Serialises and encrypts synchronously (a snapshot), then writes. */
-  function writeKeyring(ring: Keyring): Promise<void> {
+  /** Serialises and encrypts synchronously (a snapshot) into the stored form. */
+  function sealKeyring(ring: Keyring): Uint8Array {
     const plain = serializeKeyring(ring);
-    let value: Uint8Array;
     try {
-      value = encryptValue(ring.rootKey, ROOT_KEY_TERM, KEYRING_PATH, plain);
+      return encryptValue(ring.rootKey, ROOT_KEY_TERM, KEYRING_PATH, plain);
     } finally {
       plain.fill(0);
     }
-    return physical.put(KEYRING_PATH, value);
+  }
+
+  function writeKeyring(ring: Keyring): Promise<void> {
+    return physical.put(KEYRING_PATH, sealKeyring(ring));
   }
 
   /**
@@ -298,6 +328,45 @@ export function createBarrier(physical: PhysicalStorage): Barrier {
         }
         return result;
       });
+    },
+
+    rekey(newRootKey: Uint8Array, options: RekeyOptions = {}): Promise<void> {
+      // Copied now, so the caller may wipe its buffer as soon as this returns.
+      const rootKey = new Uint8Array(newRootKey);
+      const extra = [...(options.physicalOps ?? [])];
+      return locked(async () => {
+        let installed = false;
+        try {
+          for (const op of extra) {
+            if (!REKEY_COMPANION_PATHS.has(op.key)) {
+              throw new InternalError(`barrier: rekey cannot write "${op.key}" alongside the keyring`);
+            }
+          }
+          if (rootKey.byteLength !== KEY_BYTES) throw new InternalError(`barrier: root key must be ${KEY_BYTES} bytes`);
+          unsealedKeyring();
+          // Take the freshest keyring (terms another node added, pending counts) before re-encrypting.
+          const { merged, included, gen } = await syncWithStorage();
+          // Same key objects (and live counters) as `merged`; only the root key differs.
+          const next: Keyring = { rootKey, keys: merged.keys, activeTerm: merged.activeTerm };
+          // One transaction: if it fails nothing was written, and the old root key stays in force.
+          await physical.transaction([{ op: 'put', key: KEYRING_PATH, value: sealKeyring(next) }, ...extra]);
+          settle(included, gen);
+          if (generation === gen && keyring === merged) {
+            keyring = next;
+            installed = true;
+            merged.rootKey.fill(0);
+          }
+          // Otherwise it was sealed while writing: storage now needs the new key, and no key may
+          // linger in memory (the `finally` wipes it).
+        } finally {
+          if (!installed) rootKey.fill(0);
+        }
+      });
+    },
+
+    verifyRootKey(candidate: Uint8Array): boolean {
+      const current = unsealedKeyring();
+      return candidate.byteLength === current.rootKey.byteLength && timingSafeEqual(candidate, current.rootKey);
     },
 
     keyStatus(): KeyStatus {

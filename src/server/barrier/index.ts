@@ -9,7 +9,7 @@ export {
   createBarrier,
   isProtectedPath,
 } from './aes-gcm-barrier.js';
-export type { Barrier, BarrierOp, KeyStatus } from './aes-gcm-barrier.js';
+export type { Barrier, BarrierOp, KeyStatus, RekeyOptions } from './aes-gcm-barrier.js';
 export { BarrierDecryptError, KEY_BYTES, decryptValue, encryptValue, readTerm } from './format.js';
 export type { BarrierDecryptFailure } from './format.js';
 export type { Keyring, KeyringKey } from './keyring.js';
