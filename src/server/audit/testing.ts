@@ -1,40 +1,10 @@
 /** Test helpers for the audit module: storage, a controllable file system, a log capture. */
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import type { Storage, StorageOp } from '../sdk/index.js';
 import type { FileHandleLike, OpenFile } from './devices/file.js';
 
 /** A Map-backed `Storage` (the barrier, as far as the broker can tell). */
-export class MemoryStorage implements Storage {
-  readonly entries = new Map<string, Uint8Array>();
-
-  async get(key: string): Promise<Uint8Array | null> {
-    const v = this.entries.get(key);
-    return v === undefined ? null : new Uint8Array(v);
-  }
-  async put(key: string, value: Uint8Array): Promise<void> {
-    this.entries.set(key, new Uint8Array(value));
-  }
-  async delete(key: string): Promise<void> {
-    this.entries.delete(key);
-  }
-  async list(prefix: string): Promise<string[]> {
-    const out = new Set<string>();
-    for (const key of this.entries.keys()) {
-      if (!key.startsWith(prefix)) continue;
-      const rest = key.slice(prefix.length);
-      const slash = rest.indexOf('/');
-      out.add(slash === -1 ? rest : rest.slice(0, slash + 1));
-    }
-    return [...out].sort();
-  }
-  async transaction(ops: readonly StorageOp[]): Promise<void> {
-    for (const op of ops) {
-      if (op.op === 'put') this.entries.set(op.key, new Uint8Array(op.value));
-      else this.entries.delete(op.key);
-    }
-  }
-}
+export { InmemStorage as MemoryStorage } from '../sdk/testing.js';
 
 /**
  * A file system whose files can be broken (every open and write fails, as on a full disk

@@ -131,7 +131,7 @@ describe('Core mounts', () => {
 
     const restarted = newCore(physical);
     await restarted.unsealWithKeys(keys);
-    expect(restarted.listMounts().map((m) => m.path)).toEqual(['sys/', 'identity/', 'kv/']);
+    expect(restarted.listMounts().map((m) => m.path)).toEqual(['sys/', 'cubbyhole/', 'identity/', 'kv/']);
     const read = await restarted.handleRequest(req('read', 'kv/data/app', rootToken));
     expect(read.response?.data).toMatchObject({ data: { a: '1' } });
   });

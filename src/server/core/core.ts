@@ -16,17 +16,24 @@ import { createAuditBroker, type AuditBroker } from '../audit/index.js';
 import type { Barrier } from '../barrier/index.js';
 import type { ServerMetrics } from '../metrics/index.js';
 import {
+  createGenerateRootAttempt,
+  createRekeyOperation,
   createShamirUnsealer,
   readSealConfig,
+  rekeyCommitter,
   splitRootKey,
   writeSealConfig,
+  type GenerateRootAttempt,
+  type RekeyOperation,
   type SealConfig,
   type ShamirUnsealer,
 } from '../seal/index.js';
 import type { PhysicalStorage } from '../storage/physical.js';
 import { createBackend, decodeJson, encodeJson, type BackendFactory, type LogicalRequest, type MountView } from '../sdk/index.js';
 import { createHash } from 'node:crypto';
+import { createCubbyholeStore, cubbyholeBackend, cubbyholeRevokeHook, type CubbyholeStore } from '../cubbyhole/index.js';
 import { createIdentityStore, identityBackend, type IdentityStore } from '../identity/index.js';
+import { createWrappingService, type WrappingService } from '../wrapping/index.js';
 import { createPolicyStore, type Acl, type PolicyStore } from '../policy/index.js';
 import { aesGcmBatchCrypto, createTokenStore, tokenBackend, type TokenEntry, type TokenStore } from '../tokens/index.js';
 import {
@@ -118,8 +125,13 @@ export class Core {
   readonly tokens: TokenStore;
   readonly identity: IdentityStore;
   readonly policies: PolicyStore;
+  readonly cubbyholes: CubbyholeStore;
+  readonly wrapping: WrappingService;
   readonly audit: AuditBroker;
   readonly metrics: ServerMetrics | undefined;
+  /** sys/generate-root and sys/rekey: key holders regenerate a root token or change the shares. */
+  readonly generateRoot: GenerateRootAttempt;
+  readonly rekey: RekeyOperation;
   /** Core-owned mounts besides sys/: identity/ (listed in sys/mounts) and auth/token/. */
   private internalMounts: MountedBackend[] = [];
   private batchKey: Uint8Array | null = null;
@@ -144,6 +156,22 @@ export class Core {
     this.maxLeaseTtl = options.maxLeaseTtl ?? SYSTEM_MAX_TTL;
     this.clusterNameOption = options.clusterName;
     this.metrics = options.metrics;
+    this.generateRoot = createGenerateRootAttempt({
+      isSealed: () => this.barrier.sealed,
+      readSealConfig: () => this.loadSealConfig(),
+      verifyRootKey: async (key) => this.barrier.verifyRootKey(key),
+      createRootToken: () => this.tokens.createRootToken(),
+    });
+    this.rekey = createRekeyOperation({
+      isSealed: () => this.barrier.sealed,
+      readSealConfig: () => this.loadSealConfig(),
+      verifyRootKey: async (key) => this.barrier.verifyRootKey(key),
+      // The keyring and the new seal config are written in one transaction; the cached
+      // config must follow, or the next unseal would expect the old threshold.
+      commitRekey: rekeyCommitter(this.barrier, (config) => {
+        this.sealConfig = config;
+      }),
+    });
     this.tokens = createTokenStore(createStorageView(this.barrier, 'sys/token/'), {
       // The batch-token key lives behind the barrier, so it is read lazily once unsealed.
       batchCrypto: {
@@ -164,6 +192,14 @@ export class Core {
     });
     this.identity = createIdentityStore(createStorageView(this.barrier, 'sys/identity/'));
     this.policies = createPolicyStore(createStorageView(this.barrier, 'sys/policy/'), { logger: this.logger });
+    // Each token's cubbyhole (and with it any response wrapped into it) dies with the token.
+    this.cubbyholes = createCubbyholeStore(createStorageView(this.barrier, 'sys/cubbyhole/'));
+    this.tokens.addRevokeHook(cubbyholeRevokeHook(this.cubbyholes));
+    this.wrapping = createWrappingService({
+      tokens: this.tokens,
+      cubbyholes: this.cubbyholes,
+      onError: (err) => this.logger.warn({ err }, 'wrapping token cleanup failed'),
+    });
     // The device table lives at core/audit and the salts under audit/, behind the barrier.
     this.audit = createAuditBroker({ storage: this.barrier, logger: this.logger });
     const systemEntry = newMountEntry({
@@ -193,7 +229,14 @@ export class Core {
         aclFor: (entry) => this.aclFor(entry),
         useToken: (entry) => this.tokens.useToken(entry),
         revokeIfExhausted: (entry) => this.tokens.revokeIfExhausted(entry),
+        wrapping: this.wrapping,
         allowedWhileSealed: (path) => SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, '')),
+        // As in Vault: lifecycle endpoints sit outside the audited router, and generate-root
+        // and rekey bodies carry key shares.
+        notAudited: (path) =>
+          SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, '')) ||
+          path.startsWith('sys/generate-root/') ||
+          path.startsWith('sys/rekey/'),
         authContext: this.authContext,
         audit: this.audit,
       },
@@ -544,6 +587,7 @@ export class Core {
       return { ...newMountEntry({ path, type, description }), uuid, accessor: `${accessorPrefix}_${digest.slice(32, 40)}` };
     };
     const identityEntry = internalEntry('identity/', 'identity', 'identity store', 'identity');
+    const cubbyholeEntry = { ...internalEntry('cubbyhole/', 'cubbyhole', 'per-token private secret storage', 'cubbyhole'), local: true };
     const tokenEntry = internalEntry('auth/token/', 'token', 'token based credentials', 'auth_token');
     const mountByAccessor = (accessor: string): { type: string; path: string } | null => {
       const entry = [...this.listAuthMounts(), ...this.mountTable].find((m) => m.accessor === accessor);
@@ -577,7 +621,13 @@ export class Core {
       ),
       toRequest: (base): LogicalRequest => ({ ...base, storage: tokenStorage, mount: this.mountView(tokenEntry) }),
     };
-    this.internalMounts = [identity, token];
+    const cubbyholeStorage = createStorageView(this.barrier, 'sys/cubbyhole/');
+    const cubbyhole: MountedBackend = {
+      entry: cubbyholeEntry,
+      backend: createBackend(cubbyholeBackend(this.cubbyholes, { callerOf: (requestId) => this.authContext.get(requestId) ?? null })),
+      toRequest: (base): LogicalRequest => ({ ...base, storage: cubbyholeStorage, mount: this.mountView(cubbyholeEntry) }),
+    };
+    this.internalMounts = [cubbyhole, identity, token];
     for (const mounted of this.internalMounts) this.router.set(mounted.entry.path, mounted);
   }
 
@@ -642,6 +692,9 @@ export class Core {
     this.batchKey = null;
     await this.audit.close();
     this.unsealer = null;
+    // Held key shares and any pending new root key are forgotten with the seal.
+    this.generateRoot.reset();
+    this.rekey.reset();
     if (!this.barrier.sealed) {
       // Persist the keyring's encryption counts before the keys are forgotten.
       await this.barrier.checkpoint().catch((err: unknown) => this.logger.warn({ err }, 'keyring checkpoint failed'));

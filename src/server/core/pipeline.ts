@@ -8,6 +8,18 @@ import type { Backend, LogicalRequest, LogicalResponse, Operation } from '../sdk
 import type { AuditBroker, AuditRequestInput, AuditResponse } from '../audit/index.js';
 import type { Acl, AclInput } from '../policy/index.js';
 import type { TokenEntry } from '../tokens/index.js';
+import {
+  checkWrappingRequest,
+  decideWrap,
+  isWrappingToken,
+  parseWrapFormat,
+  parseWrapTtl,
+  wrappedAccessorFor,
+  wrappedResponse,
+  wrappingTokenMayCall,
+  type WrappingService,
+} from '../wrapping/index.js';
+import { envelopeBody } from './response-body.js';
 import type { MountEntry } from './mount-table.js';
 import type { RouteMatch } from './router.js';
 
@@ -62,8 +74,12 @@ export interface PipelineDeps {
   useToken(entry: TokenEntry): Promise<TokenEntry | null>;
   /** Revokes a token whose last use was this request. */
   revokeIfExhausted(entry: TokenEntry): Promise<void>;
+  /** Response wrapping: validates wrapping tokens on sys/wrapping/* and wraps responses. */
+  wrapping: WrappingService;
   /** Paths of the sys backend that answer while sealed (init, seal-status, unseal, health…). */
   allowedWhileSealed(path: string): boolean;
+  /** Paths never audited: the lifecycle endpoints, and those whose bodies carry key shares. */
+  notAudited(path: string): boolean;
   /**
    * Who is asking, by request id, for the duration of the backend call. Only the sys
    * backend reads it; engines never learn about tokens or policies.
@@ -73,7 +89,8 @@ export interface PipelineDeps {
   audit: Pick<AuditBroker, 'logRequest' | 'logResponse' | 'size'>;
 }
 
-export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest): Promise<PipelineResult> {
+export async function runPipeline(deps: PipelineDeps, request0: IncomingRequest): Promise<PipelineResult> {
+  let incoming = request0;
   const requestId = randomUUID();
 
   // 1. Sealed: only the unauthenticated sys endpoints answer, and no token can be looked
@@ -84,6 +101,16 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
 
   // 2. Longest-prefix mount lookup.
   const match = deps.route(incoming.path);
+
+  // Response wrapping requested by header (400 on a malformed header, before anything runs).
+  const wrapTtl = parseWrapTtl(incoming.headers['x-vault-wrap-ttl']);
+  const wrapFormat = parseWrapFormat(incoming.headers['x-vault-wrap-format']);
+  // On sys/wrapping/{unwrap,lookup,rewrap} a bad wrapping token is a 400, not a 403, and a
+  // JWT-format wrapping token stands for the token inside it.
+  if (!sealed) {
+    const checked = await checkWrappingRequest(deps.wrapping, { path: incoming.path, data: incoming.data, clientToken: incoming.clientToken });
+    if (checked) incoming = { ...incoming, data: { ...checked.data }, ...(checked.clientToken !== undefined ? { clientToken: checked.clientToken } : {}) };
+  }
 
   // 3. Authentication. A token is resolved whenever one is sent, so unauthenticated
   //    endpoints that care (sys/internal/ui/mounts) can still see who is asking.
@@ -98,9 +125,7 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
   }
   const isRoot = acl?.isRoot ?? false;
 
-  // The lifecycle endpoints (init, seal-status, unseal, health, leader) are not audited,
-  // as in Vault where they sit outside the logical router.
-  const audited = !sealedSafe && deps.audit.size > 0;
+  const audited = deps.audit.size > 0 && !deps.notAudited(incoming.path);
   const auditBase = audited ? auditRequestBase(requestId, incoming, token, entry, match?.value.entry ?? null) : null;
   const refuse = async (err: Error): Promise<never> => {
     if (auditBase) await deps.audit.logRequest({ ...auditBase, error: err.message });
@@ -150,7 +175,14 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
   //     are audited. Unauthenticated paths skip the ACL.
   let used: TokenEntry | null = entry;
   if (!unauthenticated && entry && acl) {
-    const result = acl.allowOperation({ path: incoming.path, operation: aclOperation(request.operation), data: request.data });
+    // A wrapping token may only unwrap, look itself up or rewrap — whatever its ACL says.
+    if (isWrappingToken(entry) && !wrappingTokenMayCall(incoming.path)) await refuse(new PermissionDeniedError());
+    const result = acl.allowOperation({
+      path: incoming.path,
+      operation: aclOperation(request.operation),
+      data: request.data,
+      ...(wrapTtl > 0 ? { wrapTtl } : {}),
+    });
     const needsSudo = mounted.backend.isSpecialPath('root', match.relativePath);
     const allowed = result.allowed && (!needsSudo || result.sudo || result.isRoot);
     used = await deps.useToken(entry);
@@ -181,7 +213,21 @@ export async function runPipeline(deps: PipelineDeps, incoming: IncomingRequest)
     if (used) await deps.revokeIfExhausted(used);
   }
 
-  // 6–7. Leases, token creation and response wrapping hook in here.
+  // 6. Leases hook in here.
+
+  // 7. Response wrapping: the response the client would have received goes into a
+  //    single-use token's cubbyhole; the client gets the wrapping token instead.
+  const wrap = decideWrap({ operation: request.operation, response, requestTtl: wrapTtl, requestFormat: wrapFormat, path: incoming.path });
+  if (wrap && response) {
+    const accessor = wrappedAccessorFor(response);
+    const info = await deps.wrapping.wrap(envelopeBody(requestId, response, mounted.entry.type), {
+      ttl: wrap.ttl,
+      creationPath: incoming.path,
+      format: wrap.format,
+      ...(accessor !== undefined ? { wrappedAccessor: accessor } : {}),
+    });
+    response = wrappedResponse(info);
+  }
 
   // 8. Audit the response (fails closed too: the caller must not get what was not recorded).
   if (auditBase) {

@@ -140,7 +140,7 @@ describe('HTTP request translation', () => {
     expect(read.data.data).not.toHaveProperty('big');
   });
 
-  it('refuses writes to paths ending in a slash, unknown verbs, namespaces and response wrapping', async () => {
+  it('refuses writes to paths ending in a slash, unknown verbs and namespaces; wraps on request', async () => {
     const slash = await app.inject({ method: 'POST', url: '/v1/secret/data/dir/', headers: auth(), payload: { data: { a: 1 } } });
     expect(slash.json()).toEqual({ errors: ["cannot write to a path ending in '/'"] });
     expect((await app.inject({ method: 'OPTIONS', url: '/v1/secret/data/a', headers: auth() })).statusCode).toBe(405);
@@ -150,7 +150,10 @@ describe('HTTP request translation', () => {
     const rootNs = await app.inject({ method: 'GET', url: '/v1/secret/data/a', headers: { ...auth(), 'x-vault-namespace': 'root' } });
     expect(rootNs.statusCode).toBe(200);
     const wrap = await app.inject({ method: 'GET', url: '/v1/secret/data/a', headers: { ...auth(), 'x-vault-wrap-ttl': '5m' } });
-    expect(wrap.statusCode).toBe(400);
+    expect(wrap.statusCode).toBe(200);
+    expect(wrap.json()).toMatchObject({ data: null, wrap_info: { ttl: 300, creation_path: 'secret/data/a' } });
+    const badWrap = await app.inject({ method: 'GET', url: '/v1/secret/data/a', headers: { ...auth(), 'x-vault-wrap-ttl': '-1' } });
+    expect(badWrap.statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/elsewhere' })).statusCode).toBe(404);
   });
 });

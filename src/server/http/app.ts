@@ -143,9 +143,6 @@ export function toIncomingRequest(request: FastifyRequest): IncomingRequest {
   if (namespace !== undefined && !['', 'root', 'root/', '/'].includes(namespace)) {
     throw new PermissionDeniedError('namespaces feature not enabled');
   }
-  if (header(request, 'x-vault-wrap-ttl') !== undefined) {
-    throw new UserError('response wrapping (X-Vault-Wrap-TTL) is not supported by this server yet');
-  }
 
   let operation: Operation;
   let data: Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Renders a pipeline result as Vault's HTTP response: raw JSON, 204, 404, or the standard
  * envelope (every key present, nulls written out).
  */
-import type { PipelineResult } from '../core/index.js';
+import { envelopeBody, type PipelineResult } from '../core/index.js';
 
 export interface HttpReply {
   status: number;
@@ -63,17 +63,7 @@ export function renderResult(result: PipelineResult, path: string): HttpReply {
   if (!hasData && !hasWarnings && !resp.auth && resp.leaseDuration === undefined && resp.httpStatus === undefined) {
     return op === 'read' ? { status: 404, body: EMPTY_ERRORS } : { status: 204, body: null };
   }
-  const envelope: Record<string, unknown> = {
-    request_id: result.requestId,
-    lease_id: '',
-    renewable: false,
-    lease_duration: resp.leaseDuration ?? 0,
-    data: resp.data ?? null,
-    wrap_info: null,
-    warnings: hasWarnings ? resp.warnings : null,
-    auth: resp.auth ?? null,
-    mount_type: result.mountType,
-  };
+  const envelope = envelopeBody(result.requestId, resp, result.mountType);
   if (hasData && injectsData(path)) {
     for (const [k, v] of Object.entries(resp.data as Record<string, unknown>)) {
       if (!(k in envelope)) envelope[k] = v;

@@ -6,48 +6,24 @@ import {
   type LogicalResponse,
   type MountView,
   type Operation,
-  type Storage,
-  type StorageOp,
   createBackend,
   defineBackend,
   getJson,
   putJson,
 } from '../sdk/index.js';
+import { InmemStorage } from '../sdk/testing.js';
 import { DEFAULT_POLICY, RESPONSE_WRAPPING_POLICY } from './builtin.js';
 import { policyPaths } from './paths.js';
 import { type PolicyStore, createPolicyStore } from './store.js';
 
-/** A Map-backed Storage with real listing semantics; `gate` can hold a key's reads. */
-class MemoryStorage implements Storage {
-  readonly entries = new Map<string, Uint8Array>();
+/** The sdk's in-memory Storage, whose reads of a key can be held back by a `gate`. */
+class MemoryStorage extends InmemStorage {
   readonly gates = new Map<string, Promise<void>>();
-  async get(key: string): Promise<Uint8Array | null> {
+  override async get(key: string): Promise<Uint8Array | null> {
     // Read first, then wait: a gated read returns what was there when it started.
-    const value = this.entries.get(key) ?? null;
+    const value = await super.get(key);
     await this.gates.get(key);
     return value;
-  }
-  async put(key: string, value: Uint8Array): Promise<void> {
-    this.entries.set(key, value);
-  }
-  async delete(key: string): Promise<void> {
-    this.entries.delete(key);
-  }
-  async list(prefix: string): Promise<string[]> {
-    const out = new Set<string>();
-    for (const key of this.entries.keys()) {
-      if (!key.startsWith(prefix)) continue;
-      const rest = key.slice(prefix.length);
-      const slash = rest.indexOf('/');
-      out.add(slash === -1 ? rest : rest.slice(0, slash + 1));
-    }
-    return [...out].sort();
-  }
-  async transaction(ops: readonly StorageOp[]): Promise<void> {
-    for (const op of ops) {
-      if (op.op === 'put') this.entries.set(op.key, op.value);
-      else this.entries.delete(op.key);
-    }
   }
 }
 

@@ -1,6 +1,8 @@
 /** The `sys/` backend, built with the same sdk as every engine. */
 import { AUDIT_SUDO_PATHS, auditPaths } from '../../audit/index.js';
 import { defineBackend, type BackendSpec } from '../../sdk/index.js';
+import { generateRootPaths, rekeyPaths } from '../../seal/index.js';
+import { WRAPPING_UNAUTHENTICATED_PATHS, wrapPaths } from '../../wrapping/index.js';
 import type { Core } from '../core.js';
 import type { RequestAuth } from '../pipeline.js';
 import { policyPaths } from '../../policy/index.js';
@@ -28,7 +30,19 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
     kind: 'logical',
     help: 'The system backend: lifecycle, mounts and tools.',
     specialPaths: {
-      unauthenticated: ['init', 'seal-status', 'unseal', 'health', 'leader', 'internal/ui/mounts', 'internal/ui/mounts/*'],
+      // generate-root and rekey are authorised by key holders, not tokens.
+      unauthenticated: [
+        'init',
+        'seal-status',
+        'unseal',
+        'health',
+        'leader',
+        'internal/ui/mounts',
+        'internal/ui/mounts/*',
+        'generate-root/*',
+        'rekey/*',
+        ...WRAPPING_UNAUTHENTICATED_PATHS,
+      ],
       root: ['seal', 'step-down', 'rotate', 'remount', ...AUDIT_SUDO_PATHS],
     },
     paths: [
@@ -38,6 +52,9 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
       ...capabilityPaths(ctx),
       ...policyPaths(core.policies),
       ...metricsPaths(ctx),
+      ...generateRootPaths({ generateRoot: core.generateRoot }),
+      ...rekeyPaths({ rekey: core.rekey }),
+      ...wrapPaths(core.wrapping, { callerOf: (requestId) => core.callerOf(requestId) }),
     ],
   });
 }
