@@ -68,7 +68,7 @@ export function encryptValue(
   if (nonce !== undefined && nonce.byteLength !== NONCE_BYTES) {
     throw new InternalError(`barrier: nonce must be ${NONCE_BYTES} bytes`);
   }
-  const iv = nonce ?? randomBytes(NONCE_BYTES);
+  const iv = nonce ?? nextNonce();
   const cipher = createCipheriv(CIPHER, key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(path, 'utf8'));
   const head = cipher.update(plaintext);
@@ -132,4 +132,22 @@ export function decryptValue(key: Uint8Array, path: string, value: Uint8Array): 
   head.fill(0);
   tail.fill(0);
   return out;
+}
+
+/**
+ * Random 96-bit nonces, drawn from the CSPRNG 4 KiB at a time: one `randomBytes` call per
+ * encryption was a visible share of write cost. Each nonce is a fresh copy, used once.
+ */
+const NONCE_POOL_BYTES = 4096;
+let noncePool = Buffer.alloc(0);
+let noncePoolOffset = 0;
+
+function nextNonce(): Buffer {
+  if (noncePoolOffset + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_POOL_BYTES);
+    noncePoolOffset = 0;
+  }
+  const nonce = Buffer.from(noncePool.subarray(noncePoolOffset, noncePoolOffset + NONCE_BYTES));
+  noncePoolOffset += NONCE_BYTES;
+  return nonce;
 }

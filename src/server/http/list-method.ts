@@ -31,6 +31,8 @@ const N = 0x4e;
 const K = 0x4b;
 const CR = 0x0d;
 const LF = 0x0a;
+const METHOD_LIST = [L, I, S, T];
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
 type State = 'start' | 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'trailers' | 'passthrough';
 
@@ -40,7 +42,9 @@ export class ListMethodRewriter {
   /** Bytes of the current request's method seen so far (for the split-packet case). */
   private methodPos = 0;
   private methodIsList = true;
-  private head: number[] = [];
+  /** Copies of the current head's bytes (chunks are handed on to the parser). */
+  private headParts: Buffer[] = [];
+  private headLength = 0;
   private line: number[] = [];
   private remaining = 0;
 
@@ -58,26 +62,29 @@ export class ListMethodRewriter {
             continue;
           }
           this.state = 'head';
-          this.head = [];
+          this.headParts = [];
+          this.headLength = 0;
           continue;
         }
         case 'head': {
-          const byte = chunk[i] as number;
-          if (this.methodPos < 4) {
-            const expected = [L, I, S, T][this.methodPos] as number;
-            if (byte !== expected) this.methodIsList = false;
-            if (this.methodIsList && this.methodPos === 2) chunk[i] = N;
-            if (this.methodIsList && this.methodPos === 3) chunk[i] = K;
+          // The method's first four bytes: LIST -> LINK in place, even across packets.
+          for (let j = i; this.methodPos < 4 && j < chunk.length; j++) {
+            const expected = METHOD_LIST[this.methodPos] as number;
+            if (chunk[j] !== expected) this.methodIsList = false;
+            if (this.methodIsList && this.methodPos === 2) chunk[j] = N;
+            if (this.methodIsList && this.methodPos === 3) chunk[j] = K;
             this.methodPos++;
           }
-          this.head.push(byte);
-          i++;
-          const n = this.head.length;
-          if (n >= 4 && this.head[n - 1] === LF && this.head[n - 2] === CR && this.head[n - 3] === LF && this.head[n - 4] === CR) {
-            this.endOfHead();
-          } else if (n > MAX_HEAD_BYTES) {
-            this.state = 'passthrough'; // the parser will reject the oversized head itself
+          const endAt = this.findHeadEnd(chunk, i);
+          if (endAt === -1) {
+            this.appendHead(chunk.subarray(i));
+            i = chunk.length;
+            if (this.headLength > MAX_HEAD_BYTES) this.state = 'passthrough'; // the parser rejects it itself
+            continue;
           }
+          this.appendHead(chunk.subarray(i, endAt));
+          i = endAt;
+          this.endOfHead();
           continue;
         }
         case 'body': {
@@ -124,9 +131,31 @@ export class ListMethodRewriter {
     }
   }
 
+  private appendHead(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.headParts.push(Buffer.from(bytes));
+    this.headLength += bytes.length;
+  }
+
+  /** Index just after the head's CRLFCRLF in `chunk` (from `from`), or -1. */
+  private findHeadEnd(chunk: Uint8Array, from: number): number {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // A terminator may straddle the previous chunk: probe the last 3 bytes seen with this chunk's first 3.
+    if (this.headLength > 0) {
+      const last = this.headParts[this.headParts.length - 1] as Buffer;
+      const tail = Buffer.concat(this.headParts.length > 1 && last.length < 3 ? this.headParts.slice(-3) : [last]).subarray(-3);
+      const probe = Buffer.concat([tail, buf.subarray(from, from + 3)]);
+      const k = probe.indexOf(HEAD_END);
+      if (k !== -1) return from + k + 4 - tail.length;
+    }
+    const k = buf.indexOf(HEAD_END, from);
+    return k === -1 ? -1 : k + 4;
+  }
+
   private endOfHead(): void {
-    const text = Buffer.from(this.head).toString('latin1');
-    this.head = [];
+    const text = Buffer.concat(this.headParts, this.headLength).toString('latin1');
+    this.headParts = [];
+    this.headLength = 0;
     let contentLength = 0;
     let chunked = false;
     let upgrade = false;

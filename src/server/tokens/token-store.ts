@@ -277,9 +277,17 @@ export function createTokenStore(storage: Storage, options: TokenStoreOptions = 
     return saltLoading;
   }
 
+  // Every authenticated request hashes its token; a bounded memo saves the HMAC for hot
+  // tokens. It holds nothing a heap dump would not already give (the keyring is in memory).
+  const hmacMemo = new LRUCache<string, string>({ max: 10_000 });
+
   async function hmac(value: string): Promise<string> {
+    const memo = hmacMemo.get(value);
+    if (memo !== undefined) return memo;
     const s = await getSalt();
-    return createHmac('sha256', s).update(value).digest('hex');
+    const digest = createHmac('sha256', s).update(value).digest('hex');
+    if (salt === s) hmacMemo.set(value, digest);
+    return digest;
   }
 
   // ---- limits -----------------------------------------------------------------------
@@ -940,6 +948,7 @@ export function createTokenStore(storage: Storage, options: TokenStoreOptions = 
     lookup,
     reset() {
       salt = null;
+      hmacMemo.clear();
       cache.clear();
     },
     createToken,
