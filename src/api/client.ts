@@ -5,7 +5,8 @@
  * `kv` are typed helpers on top.
  */
 import { ApiError, redactUrl } from './errors.js';
-import { resolveConfig, type ClientOptions, type ResolvedConfig } from './config.js';
+import { normalizeWrapTtl, resolveConfig, type ClientOptions, type ResolvedConfig } from './config.js';
+import { createAuthApi, type AuthApi } from './auth-token.js';
 import { Transport, type RawResponse } from './transport.js';
 import { createKvApi, type KvApi, type KvMountInfo } from './kv.js';
 import { createSysApi, type SysApi } from './sys.js';
@@ -19,6 +20,13 @@ export interface RequestOptions {
   body?: unknown;
   query?: QueryParams;
   headers?: Record<string, string>;
+  /**
+   * `X-Vault-Wrap-TTL` for this request (a duration string or seconds). Overrides the
+   * client's default; `''` or `0` sends none even when the client has one.
+   */
+  wrapTtl?: string | number;
+  /** The token for this request instead of the client's (`''` sends none). */
+  token?: string;
 }
 
 export type ApiResponse = RawResponse;
@@ -38,16 +46,22 @@ export interface CoreApi {
   patch(path: string, data: JsonObject): Promise<Secret | null>;
   /** Throws the `ApiError` for a non-2xx/3xx response to `method path[?query]`. */
   ensureOk(method: string, path: string, res: ApiResponse, query?: QueryParams): void;
+  /** Whether a token will be sent (the token itself is not exposed). */
+  readonly hasToken: boolean;
+  /** Whether `token` is the token this client sends (compared without exposing it). */
+  usesToken(token: string): boolean;
 }
 
 export interface Client extends CoreApi {
   /** The server address in use (credentials stripped). */
   readonly address: string;
   readonly namespace: string | undefined;
-  /** Whether a token will be sent (the token itself is not exposed). */
-  readonly hasToken: boolean;
   setToken(token: string | undefined): void;
+  /** The default `X-Vault-Wrap-TTL` for every request (`undefined`, `''` or `0`: none). */
+  setWrapTtl(ttl: string | number | undefined): void;
   readonly sys: SysApi;
+  /** `auth/token/*`: create, look up, renew and revoke tokens. */
+  readonly auth: AuthApi;
   readonly kv: KvApi;
   /** `GET sys/internal/ui/mounts/<path>` → the KV mount and version (same as `kv.mountInfo`). */
   kvMountInfo(path: string): Promise<KvMountInfo>;
@@ -86,17 +100,21 @@ function hasDataOrWarnings(secret: Secret | null): secret is Secret {
 class HttpClient implements Client {
   // Private fields (#) so the token never shows up in JSON.stringify or util.inspect output.
   #token: string | undefined;
+  #wrapTtl: string | undefined;
   readonly #config: ResolvedConfig;
   readonly #transport: Transport;
   readonly sys: SysApi;
   readonly kv: KvApi;
+  readonly auth: AuthApi;
 
   constructor(config: ResolvedConfig) {
     this.#config = config;
     this.#token = config.token;
+    this.#wrapTtl = config.wrapTtl;
     this.#transport = new Transport(config);
     this.sys = createSysApi(this);
     this.kv = createKvApi(this, this.sys);
+    this.auth = createAuthApi(this);
   }
 
   get address(): string {
@@ -115,6 +133,14 @@ class HttpClient implements Client {
     this.#token = token === '' ? undefined : token;
   }
 
+  usesToken(token: string): boolean {
+    return this.#token !== undefined && this.#token === token;
+  }
+
+  setWrapTtl(ttl: string | number | undefined): void {
+    this.#wrapTtl = normalizeWrapTtl(ttl);
+  }
+
   private url(path: string, query?: QueryParams): URL {
     const url = new URL(this.#config.baseUrl.toString());
     const base = url.pathname.replace(/\/+$/, '');
@@ -130,8 +156,11 @@ class HttpClient implements Client {
       'X-Vault-Request': 'true',
       Accept: 'application/json',
     };
-    if (this.#token !== undefined) headers['X-Vault-Token'] = this.#token;
+    const token = options.token !== undefined ? (options.token === '' ? undefined : options.token) : this.#token;
+    if (token !== undefined) headers['X-Vault-Token'] = token;
     if (this.#config.namespace !== undefined) headers['X-Vault-Namespace'] = this.#config.namespace;
+    const wrapTtl = options.wrapTtl !== undefined ? normalizeWrapTtl(options.wrapTtl) : this.#wrapTtl;
+    if (wrapTtl !== undefined) headers['X-Vault-Wrap-TTL'] = wrapTtl;
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);

@@ -37,6 +37,12 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Extra headers sent with every request (`X-Vault-*` names are rejected). */
   headers?: Record<string, string>;
+  /**
+   * Response-wrapping TTL sent as `X-Vault-Wrap-TTL` on every request (a duration string
+   * such as `5m`, or seconds). Not read from the environment: the CLI's `-wrap-ttl` flag
+   * (and `VAULT_WRAP_TTL`) sets it; library users opt in explicitly.
+   */
+  wrapTtl?: string | number;
   /** Environment to read defaults from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }
@@ -52,6 +58,19 @@ export interface ResolvedConfig {
   tlsSkipVerify: boolean;
   timeoutMs: number;
   headers: Record<string, string>;
+  /** `X-Vault-Wrap-TTL` for every request, or `undefined`. */
+  wrapTtl: string | undefined;
+}
+
+/** A wrap TTL as the header carries it: seconds or a duration string; empty or zero means none. */
+export function normalizeWrapTtl(ttl: string | number | undefined): string | undefined {
+  if (ttl === undefined) return undefined;
+  if (typeof ttl === 'number') {
+    if (!Number.isFinite(ttl) || ttl < 0) throw configError(`invalid wrap TTL ${String(ttl)}: expected a positive number of seconds`);
+    return ttl === 0 ? undefined : String(Math.floor(ttl));
+  }
+  const t = ttl.trim();
+  return t === '' || t === '0' || t === '0s' ? undefined : t;
 }
 
 /** First non-empty value among `COFFER_<name>` and `VAULT_<name>`. */
@@ -209,5 +228,6 @@ export function resolveConfig(options: ClientOptions = {}): ResolvedConfig {
     tlsSkipVerify,
     timeoutMs: resolveTimeout(options, env),
     headers,
+    wrapTtl: normalizeWrapTtl(options.wrapTtl),
   };
 }

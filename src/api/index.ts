@@ -11,6 +11,7 @@ export {
   TOKEN_FILE_NAME,
   envValue,
   homeDirectory,
+  normalizeWrapTtl,
   parseGoBool,
   readTokenFile,
   resolveConfig,
@@ -34,7 +35,13 @@ export type {
   KvVersions,
 } from './kv.js';
 export { trimSlashes } from './sys.js';
-export type { SysApi } from './sys.js';
+export type { CapabilitiesResult, SysApi } from './sys.js';
+export type { AuthApi, TokenApi, TokenCreateRequest } from './auth-token.js';
+export { normalizePolicyName } from './sys-policies.js';
+export type { PoliciesApi } from './sys-policies.js';
+export type { AuditApi, AuditDevice, AuditEnableInput } from './sys-audit.js';
+export { DEFAULT_WRAP_TTL } from './sys-wrapping.js';
+export type { WrappingApi } from './sys-wrapping.js';
 export { dataOrTopLevel, isObject, parseSecret } from './types.js';
 export type {
   HealthResponse,

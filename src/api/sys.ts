@@ -1,6 +1,7 @@
 /**
- * `sys/` helpers: seal lifecycle, health, leader, mounts, key status and rotation, and the
- * `sys/internal/ui/mounts` pre-flight the KV helpers use.
+ * `sys/` helpers: seal lifecycle, health, leader, mounts, key status and rotation, the
+ * `sys/internal/ui/mounts` pre-flight the KV helpers use, capabilities, lease revocation by
+ * prefix, and the `policies`, `audit` and `wrapping` groups (in their own modules).
  */
 import type { CoreApi, QueryParams } from './client.js';
 import {
@@ -24,6 +25,12 @@ import {
   type UnsealOptions,
 } from './types.js';
 import { AppError } from '../shared/index.js';
+import { createAuditApi, type AuditApi } from './sys-audit.js';
+import { createPoliciesApi, type PoliciesApi } from './sys-policies.js';
+import { createWrappingApi, type WrappingApi } from './sys-wrapping.js';
+
+/** Path → capabilities, one entry per requested path (`["deny"]` when nothing is granted). */
+export type CapabilitiesResult = Record<string, string[]>;
 
 export interface SysApi {
   sealStatus(): Promise<SealStatusResponse>;
@@ -47,6 +54,20 @@ export interface SysApi {
   rotate(): Promise<void>;
   /** `GET sys/internal/ui/mounts/<path>`: the mount serving `path` (throws `ApiError` on 403/404). */
   internalUiMounts(path: string): Promise<UiMountInfo>;
+  /** `POST sys/capabilities`: what `token` may do on each path. */
+  capabilities(token: string, paths: string | readonly string[]): Promise<CapabilitiesResult>;
+  /** `POST sys/capabilities-self`: what the client's token may do on each path. */
+  capabilitiesSelf(paths: string | readonly string[]): Promise<CapabilitiesResult>;
+  /** `POST sys/capabilities-accessor`: what the token behind `accessor` may do on each path. */
+  capabilitiesAccessor(accessor: string, paths: string | readonly string[]): Promise<CapabilitiesResult>;
+  /** `POST sys/leases/revoke-prefix/<prefix>` (sudo): revokes every lease and token created under the prefix. */
+  revokePrefix(prefix: string): Promise<void>;
+  /** ACL policies (`sys/policies/acl`). */
+  readonly policies: PoliciesApi;
+  /** Audit devices (`sys/audit`, `sys/audit-hash`). */
+  readonly audit: AuditApi;
+  /** Response wrapping (`sys/wrapping/*`). */
+  readonly wrapping: WrappingApi;
 }
 
 /** `secret`, `/secret/`, `secret//` → `secret`. */
@@ -65,6 +86,17 @@ export function createSysApi(core: CoreApi): SysApi {
     core.ensureOk(method, path, res);
     return res.body;
   };
+  const capabilitiesAt = async (path: string, body: JsonObject, paths: readonly string[]): Promise<CapabilitiesResult> => {
+    if (paths.length === 0) throw new AppError('ERR_INVALID_REQUEST', 'at least one path is required');
+    const data = dataOrTopLevel(await send('PUT', path, { ...body, paths: [...paths] }));
+    const out: CapabilitiesResult = {};
+    for (const p of paths) {
+      const list = data[p] ?? (paths.length === 1 ? data['capabilities'] : undefined);
+      out[p] = Array.isArray(list) ? list.map((c) => String(c)) : [];
+    }
+    return out;
+  };
+  const pathList = (paths: string | readonly string[]): string[] => (typeof paths === 'string' ? [paths] : [...paths]);
 
   return {
     async sealStatus() {
@@ -134,10 +166,36 @@ export function createSysApi(core: CoreApi): SysApi {
     },
 
     async internalUiMounts(path) {
-      const secret = parseSecret(await getJson(`sys/internal/ui/mounts/${trimSlashes(path)}`));
+      // A pre-flight is never wrapped (as in Vault, whatever -wrap-ttl says).
+      const apiPath = `sys/internal/ui/mounts/${trimSlashes(path)}`;
+      const res = await core.request('GET', apiPath, { wrapTtl: '' });
+      core.ensureOk('GET', apiPath, res);
+      const secret = parseSecret(res.body);
       const data: JsonObject | null = secret?.data ?? null;
       if (data === null) throw new AppError('ERR_INTERNAL', 'nil response from pre-flight request');
       return { ...data, path: typeof data['path'] === 'string' ? data['path'] : '', type: typeof data['type'] === 'string' ? data['type'] : '', options: isObject(data['options']) ? (data['options'] as Record<string, string>) : null } as UiMountInfo;
     },
+
+    capabilities(token, paths) {
+      return capabilitiesAt('sys/capabilities', { token: token.trim() }, pathList(paths));
+    },
+
+    capabilitiesSelf(paths) {
+      return capabilitiesAt('sys/capabilities-self', {}, pathList(paths));
+    },
+
+    capabilitiesAccessor(accessor, paths) {
+      return capabilitiesAt('sys/capabilities-accessor', { accessor: accessor.trim() }, pathList(paths));
+    },
+
+    async revokePrefix(prefix) {
+      const p = trimSlashes(prefix);
+      if (p === '') throw new AppError('ERR_INVALID_REQUEST', 'a prefix is required');
+      await send('PUT', `sys/leases/revoke-prefix/${p}`);
+    },
+
+    policies: createPoliciesApi(core),
+    audit: createAuditApi(core),
+    wrapping: createWrappingApi(core),
   };
 }

@@ -3,6 +3,7 @@
  * `FlagSetOutputFormat`, `FlagSetOutputDetailed`) and the client built from them.
  */
 import { createClient, type Client, type ClientOptions } from '../api/index.js';
+import { formatDuration } from '../shared/index.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { UsageError } from './exit.js';
 
@@ -75,6 +76,15 @@ export const HTTP_FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     group: 'HTTP Options',
     usage: 'When set true, prevents asking the user for input via the terminal.',
+  },
+  {
+    name: 'wrap-ttl',
+    kind: 'duration',
+    group: 'HTTP Options',
+    example: 'duration',
+    env: ['COFFER_WRAP_TTL', 'VAULT_WRAP_TTL'],
+    usage:
+      'Wraps the response in a cubbyhole token with the requested TTL. The response is available via the "coffer unwrap" command. The TTL is specified as a numeric string with suffix like "30s" or "5m". This can also be specified via the VAULT_WRAP_TTL environment variable.',
   },
 ];
 
@@ -157,5 +167,11 @@ export function clientFromFlags(flags: FlagValues, env: NodeJS.ProcessEnv): Clie
   if (flags.isSet('tls-server-name')) options.tlsServerName = flags.string('tls-server-name');
   if (flags.isSet('tls-skip-verify')) options.tlsSkipVerify = flags.bool('tls-skip-verify');
   if (flags.isSet('header')) options.headers = flags.map('header');
+  if (flags.has('wrap-ttl')) {
+    const wrap = flags.duration('wrap-ttl');
+    if (wrap < 0) throw new UsageError('invalid value for flag -wrap-ttl: must not be negative');
+    // Go's Duration.String(), as Vault's CLI sends it ("5m0s").
+    if (wrap > 0) options.wrapTtl = formatDuration(wrap);
+  }
   return createClient(options);
 }

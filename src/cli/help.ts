@@ -59,10 +59,13 @@ export function childCommands(commands: readonly CommandSpec[], prefix: readonly
 }
 
 const GROUP_SYNOPSES: Record<string, string> = {
+  audit: 'Interact with audit devices',
   kv: 'Interact with the key-value store',
   'kv metadata': 'Interact with key metadata in the KV store',
   operator: 'Perform operator-specific tasks',
+  policy: 'Interact with policies',
   secrets: 'Interact with secrets engines',
+  token: 'Interact with tokens',
 };
 
 export function groupSynopsis(path: readonly string[]): string {
@@ -79,7 +82,7 @@ export function groupHelp(commands: readonly CommandSpec[], prefix: readonly str
   return lines.join('\n');
 }
 
-const COMMON = ['read', 'write', 'delete', 'list', 'server', 'status'];
+const COMMON = ['read', 'write', 'delete', 'list', 'login', 'agent', 'server', 'status', 'unwrap'];
 
 export function topLevelHelp(commands: readonly CommandSpec[]): string {
   const top = childCommands(commands, []).map((c) => {

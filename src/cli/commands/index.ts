@@ -1,5 +1,8 @@
 /** Every CLI command, in one list (each lives in its own `<noun>-<verb>.ts`). */
 import type { CommandSpec } from '../command.js';
+import { command as auditDisable } from './audit-disable.js';
+import { command as auditEnable } from './audit-enable.js';
+import { command as auditList } from './audit-list.js';
 import { command as deleteCommand } from './delete.js';
 import { command as kvDelete } from './kv-delete.js';
 import { command as kvDestroy } from './kv-destroy.js';
@@ -13,11 +16,17 @@ import { command as kvPatch } from './kv-patch.js';
 import { command as kvPut } from './kv-put.js';
 import { command as kvUndelete } from './kv-undelete.js';
 import { command as list } from './list.js';
+import { command as login } from './login.js';
 import { command as operatorInit } from './operator-init.js';
 import { command as operatorKeyStatus } from './operator-key-status.js';
 import { command as operatorRotate } from './operator-rotate.js';
 import { command as operatorSeal } from './operator-seal.js';
 import { command as operatorUnseal } from './operator-unseal.js';
+import { command as policyDelete } from './policy-delete.js';
+import { command as policyFmt } from './policy-fmt.js';
+import { command as policyList } from './policy-list.js';
+import { command as policyRead } from './policy-read.js';
+import { command as policyWrite } from './policy-write.js';
 import { command as read } from './read.js';
 import { command as secretsDisable } from './secrets-disable.js';
 import { command as secretsEnable } from './secrets-enable.js';
@@ -25,6 +34,12 @@ import { command as secretsList } from './secrets-list.js';
 import { command as secretsTune } from './secrets-tune.js';
 import { command as server } from './server.js';
 import { command as status } from './status.js';
+import { command as tokenCapabilities } from './token-capabilities.js';
+import { command as tokenCreate } from './token-create.js';
+import { command as tokenLookup } from './token-lookup.js';
+import { command as tokenRenew } from './token-renew.js';
+import { command as tokenRevoke } from './token-revoke.js';
+import { command as unwrap } from './unwrap.js';
 import { command as version } from './version.js';
 import { command as write } from './write.js';
 
@@ -56,4 +71,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   secretsDisable,
   secretsList,
   secretsTune,
+  login,
+  tokenCreate,
+  tokenLookup,
+  tokenRenew,
+  tokenRevoke,
+  tokenCapabilities,
+  policyWrite,
+  policyRead,
+  policyList,
+  policyDelete,
+  policyFmt,
+  auditEnable,
+  auditDisable,
+  auditList,
+  unwrap,
 ];

@@ -2,7 +2,7 @@
  * The renderers every command shares (Vault's `command/format.go`): a secret, a map, a list,
  * the seal status; each in table, JSON or YAML.
  */
-import type { LeaderResponse, SealStatusResponse, Secret } from '../../api/index.js';
+import type { LeaderResponse, SealStatusResponse, Secret, SecretAuth, SecretWrapInfo } from '../../api/index.js';
 import type { Ui } from '../context.js';
 import type { OutputFormat } from '../common-flags.js';
 import { ExitCode } from '../exit.js';
@@ -27,10 +27,39 @@ export function secretForJson(secret: Secret): Record<string, unknown> {
     data: secret.data,
     warnings: secret.warnings,
   };
-  if (secret.auth !== null) out['auth'] = secret.auth;
-  if (secret.wrap_info !== null) out['wrap_info'] = secret.wrap_info;
+  if (secret.auth !== null) out['auth'] = authForJson(secret.auth);
+  if (secret.wrap_info !== null) out['wrap_info'] = wrapInfoForJson(secret.wrap_info);
   if (secret.mount_type !== undefined && secret.mount_type !== '') out['mount_type'] = secret.mount_type;
   return ordered(out);
+}
+
+/** The auth block as Go's `api.SecretAuth` marshals it (its fields, in its order). */
+export function authForJson(auth: SecretAuth): Record<string, unknown> {
+  return ordered({
+    client_token: auth.client_token,
+    accessor: auth.accessor,
+    policies: auth.policies ?? null,
+    token_policies: auth.token_policies ?? null,
+    identity_policies: auth.identity_policies ?? null,
+    metadata: auth.metadata ?? null,
+    orphan: auth.orphan ?? false,
+    entity_id: auth.entity_id ?? '',
+    lease_duration: auth.lease_duration,
+    renewable: auth.renewable,
+    mfa_requirement: auth.mfa_requirement ?? null,
+  });
+}
+
+/** The wrap info as Go's `api.SecretWrapInfo` marshals it. */
+export function wrapInfoForJson(wrap: SecretWrapInfo): Record<string, unknown> {
+  return ordered({
+    token: wrap.token,
+    accessor: wrap.accessor,
+    ttl: wrap.ttl,
+    creation_time: wrap.creation_time,
+    creation_path: wrap.creation_path,
+    wrapped_accessor: wrap.wrapped_accessor ?? '',
+  });
 }
 
 /** Renders structured data in JSON or YAML. */
