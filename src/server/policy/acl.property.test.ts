@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AclOperation, compileAcl } from './acl.js';
-import { type Capability, parsePolicy } from './parse.js';
+import { type Capability, parsePolicy } from '../../shared/policy/index.js';
 
 interface GenRule {
   pattern: string;

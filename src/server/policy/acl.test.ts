@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Acl, type AclOperation, compileAcl } from './acl.js';
-import { parsePolicy } from './parse.js';
+import { parsePolicy } from '../../shared/policy/index.js';
 
 function acl(...texts: string[]): Acl {
   return compileAcl(texts.map((t, i) => parsePolicy(`p${i}`, t)));

@@ -35,8 +35,8 @@
  * create, update, patch and recover.
  */
 import { Buffer } from 'node:buffer';
-import type { Capability, PathRule, Policy } from './parse.js';
-import { type TemplateContext, type TemplateOptions, populateTemplate } from './template.js';
+import type { Capability, PathRule, Policy } from '../../shared/policy/index.js';
+import { type TemplateContext, type TemplateOptions, populateTemplate } from '../../shared/policy/index.js';
 
 export const ROOT_POLICY_NAME = 'root';
 

@@ -22,7 +22,7 @@ export {
   RESPONSE_WRAPPING_POLICY,
   RESPONSE_WRAPPING_POLICY_NAME,
 } from './builtin.js';
-export { CAPABILITIES, type Capability, type ParameterMap, type PathRule, type Policy, parsePolicy, sanitizePolicyName } from './parse.js';
+export { CAPABILITIES, type Capability, type ParameterMap, type PathRule, type Policy, parsePolicy, sanitizePolicyName } from '../../shared/policy/index.js';
 export { decodePolicyText, policyPaths } from './paths.js';
 export { type PolicyChangeListener, type PolicyStore, type PolicyStoreOptions, type StoredPolicy, createPolicyStore } from './store.js';
 export {
@@ -35,4 +35,4 @@ export {
   hasTemplate,
   populateTemplate,
   templateContextKey,
-} from './template.js';
+} from '../../shared/policy/index.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../shared/errors.js';
 import { DEFAULT_POLICY, RESPONSE_WRAPPING_POLICY } from './builtin.js';
-import { CAPABILITIES, parsePolicy, sanitizePolicyName } from './parse.js';
+import { CAPABILITIES, parsePolicy, sanitizePolicyName } from '../../shared/policy/index.js';
 import { decodePolicyText } from './paths.js';
 
 function parseError(text: string): string {

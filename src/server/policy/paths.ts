@@ -15,7 +15,7 @@
 import { Buffer } from 'node:buffer';
 import { UserError } from '../../shared/errors.js';
 import { type LogicalResponse, type PathSpec, definePath, f } from '../sdk/index.js';
-import { sanitizePolicyName } from './parse.js';
+import { sanitizePolicyName } from '../../shared/policy/index.js';
 import type { PolicyStore } from './store.js';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -24,8 +24,8 @@ import {
   RESPONSE_WRAPPING_POLICY,
   RESPONSE_WRAPPING_POLICY_NAME,
 } from './builtin.js';
-import { type Policy, parsePolicy, sanitizePolicyName } from './parse.js';
-import { type TemplateContext, type TemplateOptions, templateContextKey } from './template.js';
+import { type Policy, parsePolicy, sanitizePolicyName } from '../../shared/policy/index.js';
+import { type TemplateContext, type TemplateOptions, templateContextKey } from '../../shared/policy/index.js';
 
 /** A policy as stored and as the API returns it. */
 export interface StoredPolicy {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileAcl } from './acl.js';
 import { DEFAULT_POLICY } from './builtin.js';
-import { parsePolicy } from './parse.js';
-import { type TemplateContext, hasTemplate, populateTemplate, templateContextKey } from './template.js';
+import { parsePolicy } from '../../shared/policy/index.js';
+import { type TemplateContext, hasTemplate, populateTemplate, templateContextKey } from '../../shared/policy/index.js';
 
 const K8S = 'auth_kubernetes_1a2b3c4d';
 

@@ -16,8 +16,8 @@
  * Every error is a `UserError` (400) starting `failed to parse policy: `, with the
  * `line:column` when the document is HCL or the JSON is malformed.
  */
-import { UserError } from '../../shared/errors.js';
-import { parseDurationSeconds } from '../../shared/duration.js';
+import { UserError } from '../errors.js';
+import { parseDurationSeconds } from '../duration.js';
 import {
   type HclObject,
   type HclPosition,
@@ -28,7 +28,7 @@ import {
   isHclObject,
   parseHclOrJson,
   positionOf,
-} from '../../shared/hcl/index.js';
+} from '../hcl/index.js';
 import { UNBALANCED_TEMPLATE, hasTemplate } from './template.js';
 
 /** Every capability a policy may grant (Vault 1.15+ `subscribe`, newer `recover`). */
