@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AUTHZ_DEFAULTS, runAuthzBench } from './authz.js';
 import { backgroundCpuCores, killAllChildren, RESULTS_DIR, selectServerBuild, type ServerBuild } from './harness.js';
 import { KV_DEFAULTS, runKvBench } from './kv.js';
 
@@ -45,6 +46,19 @@ const BENCHMARKS: Benchmark[] = [
         readConnections: s.connections ?? KV_DEFAULTS.readConnections,
         writeConnections: s.connections ?? KV_DEFAULTS.writeConnections,
         distinctKeys: s.keys ?? KV_DEFAULTS.distinctKeys,
+        ...(s.dataDir !== undefined ? { dataDir: s.dataDir } : {}),
+      });
+      return { ...report };
+    },
+  },
+  {
+    name: 'authz',
+    description: 'ACL and audit cost: KV v2 reads through a 20-policy token (with/without a file audit device), service vs batch token create',
+    run: async (s) => {
+      const report = await runAuthzBench({
+        durationSec: s.durationSec ?? AUTHZ_DEFAULTS.durationSec,
+        warmupSec: s.warmupSec ?? AUTHZ_DEFAULTS.warmupSec,
+        connections: s.connections ?? AUTHZ_DEFAULTS.connections,
         ...(s.dataDir !== undefined ? { dataDir: s.dataDir } : {}),
       });
       return { ...report };
