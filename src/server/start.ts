@@ -94,7 +94,11 @@ function openStorage(config: ServerConfig): PhysicalStorage {
 
 function createCore(physical: PhysicalStorage, logger: Logger, ttls: { defaultLeaseTtl?: number; maxLeaseTtl?: number; clusterName?: string }): Core {
   // The gauge callback runs at scrape time, after `core` is initialised.
-  const metrics = createServerMetrics({ sealed: () => core.sealed });
+  const metrics = createServerMetrics({
+    sealed: () => core.sealed,
+    // One storage listing per scrape, not per request.
+    tokenCount: async () => (core.sealed ? null : (await core.tokens.listAccessors()).length),
+  });
   const core: Core = new Core({
     physical,
     barrier: createBarrier(physical),

@@ -172,7 +172,10 @@ describe('metrics', () => {
   it('counts requests per mount and status and serves Prometheus text and JSON', async () => {
     const { createServerMetrics } = await import('../metrics/index.js');
     const physical = createInmemStorage();
-    const metrics = createServerMetrics({ sealed: () => core.sealed });
+    const metrics = createServerMetrics({
+      sealed: () => core.sealed,
+      tokenCount: async () => (core.sealed ? null : (await core.tokens.listAccessors()).length),
+    });
     const core = new Core({ physical, barrier: createBarrier(physical), backends: builtinSecretEngines, logger: silentLogger(), version: 'test', metrics });
     const m = await createHttpApp({ core, logger: silentLogger(), metrics });
     const { keys, rootToken } = await core.initialize({ secretShares: 1, secretThreshold: 1 });
@@ -184,6 +187,7 @@ describe('metrics', () => {
     expect(text).toContain('coffer_requests_total{mount="secret/",operation="GET",code="404"} 1');
     expect(text).toContain('coffer_requests_total{mount="secret/",operation="GET",code="403"} 1');
     expect(text).toContain('vault_core_unsealed 1');
+    expect(text).toContain('vault_token_count 1'); // the root token from init
     const json = JSON.parse((await metrics.render('json')).body) as { Gauges: { Name: string; Value: number }[] };
     expect(json.Gauges).toContainEqual(expect.objectContaining({ Name: 'vault_core_unsealed', Value: 1 }));
     const served = await m.inject({ method: 'GET', url: '/v1/sys/metrics?format=prometheus', headers: { 'x-vault-token': rootToken } });

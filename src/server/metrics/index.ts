@@ -15,6 +15,8 @@ export interface ServerMetrics {
 export interface MetricsSources {
   /** Read at scrape time. */
   sealed(): boolean;
+  /** Stored service tokens (batch tokens are never stored); null while sealed. */
+  tokenCount?(): Promise<number | null>;
 }
 
 export function createServerMetrics(sources: MetricsSources): ServerMetrics {
@@ -44,6 +46,16 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     registers: [registry],
     collect() {
       this.set(sources.sealed() ? 0 : 1);
+    },
+  });
+
+  new Gauge({
+    name: 'vault_token_count',
+    help: 'Service tokens in storage (batch tokens are never stored).',
+    registers: [registry],
+    async collect() {
+      const count = (await sources.tokenCount?.()) ?? null;
+      if (count !== null) this.set(count);
     },
   });
 
