@@ -363,6 +363,7 @@ function sysBackend(b: AuditBroker) {
     options: {},
     defaultLeaseTtl: () => 0,
     maxLeaseTtl: () => 0,
+    config: () => ({}),
   };
   return (operation: Operation, path: string, data: Record<string, unknown> = {}) => {
     const req: LogicalRequest = { id: 'r', operation, path, data, headers: {}, remoteAddr: '127.0.0.1', storage, mount };

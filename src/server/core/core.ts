@@ -734,6 +734,7 @@ export class Core {
       },
       defaultLeaseTtl: () => ttls().defaultLeaseTtl,
       maxLeaseTtl: () => ttls().maxLeaseTtl,
+      config: () => entry.config as unknown as Readonly<Record<string, unknown>>,
     };
   }
 

@@ -20,6 +20,7 @@ const mount: MountView = {
   options: {},
   defaultLeaseTtl: () => 2764800,
   maxLeaseTtl: () => 2764800,
+    config: () => ({}),
 };
 
 interface Setup {

@@ -31,6 +31,11 @@ export interface MountView {
   /** Effective TTLs in seconds: the mount's tuned value, else the system default. */
   defaultLeaseTtl(): number;
   maxLeaseTtl(): number;
+  /**
+   * The mount's tuned configuration as stored (e.g. `user_lockout_config`), read live.
+   * Optional so hand-built views in tests need not supply it: read `mount.config?.() ?? {}`.
+   */
+  config?(): Readonly<Record<string, unknown>>;
 }
 
 export interface LogicalRequest {
@@ -67,7 +72,39 @@ export interface ResponseAuth {
   num_uses: number;
 }
 
+/**
+ * What a credential backend's login handler returns. The core — never the backend —
+ * finds or creates the identity entity for the alias, creates the token and answers with
+ * Vault's `auth` block.
+ */
+export interface LoginAuth {
+  /** Token policies; `default` is added by the core unless `noDefaultPolicy`. */
+  policies: readonly string[];
+  /** Token metadata (shown in `auth.metadata`), e.g. `{ username: 'bob' }`. */
+  metadata?: Readonly<Record<string, string>>;
+  /** The method's part of the display name (`bob`); the core prefixes the mount (`userpass-bob`). */
+  displayName: string;
+  /** The identity alias: its name (username, role_id, SA uid…) and metadata for templated policies. */
+  alias: { name: string; metadata?: Readonly<Record<string, string>> };
+  /** Seconds; 0/undefined = the mount's default. */
+  ttl?: number;
+  maxTtl?: number;
+  explicitMaxTtl?: number;
+  period?: number;
+  numUses?: number;
+  /** Default true. */
+  renewable?: boolean;
+  boundCidrs?: readonly string[];
+  /** `default` (or unset) follows the mount's token_type tune. */
+  tokenType?: 'default' | 'service' | 'batch' | 'default-service' | 'default-batch';
+  noDefaultPolicy?: boolean;
+  /** Names of external groups the login belongs to (jwt groups_claim). */
+  groupAliases?: readonly string[];
+}
+
 export interface LogicalResponse {
+  /** Set by credential backends on a successful login. */
+  login?: LoginAuth;
   /** Set by the token backend (and, later, by the core for logins). */
   auth?: ResponseAuth;
   /** `null` on read means 404. */

@@ -53,7 +53,16 @@ export interface TestBackend {
 
 export async function createTestBackend(
   factory: BackendFactory,
-  options: { type?: string; path?: string; options?: Record<string, string>; defaultLeaseTtl?: number; maxLeaseTtl?: number; storage?: InmemStorage } = {},
+  options: {
+    type?: string;
+    path?: string;
+    options?: Record<string, string>;
+    defaultLeaseTtl?: number;
+    maxLeaseTtl?: number;
+    storage?: InmemStorage;
+    /** The mount's tuned config (`config()`), e.g. `{ user_lockout_config: {...} }`. */
+    config?: Record<string, unknown>;
+  } = {},
 ): Promise<TestBackend> {
   const storage = options.storage ?? new InmemStorage();
   const mount: MountView = {
@@ -64,6 +73,7 @@ export async function createTestBackend(
     options: options.options ?? {},
     defaultLeaseTtl: () => options.defaultLeaseTtl ?? 2764800,
     maxLeaseTtl: () => options.maxLeaseTtl ?? 2764800,
+    config: () => options.config ?? {},
   };
   const spec = await factory({ storage, mount });
   const backend = createBackend(spec);

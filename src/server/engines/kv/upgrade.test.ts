@@ -67,7 +67,7 @@ describe('upgrade from KV v1', () => {
     storage.failAfter = 2; // two keys convert, then storage "crashes"
     const factory = createKvFactory({ now: new ManualClock().now });
     const mount = { path: 'secret/', type: 'kv', uuid: 'u', accessor: 'kv_1', options: { version: '2' } } as const;
-    const view = { ...mount, defaultLeaseTtl: () => 60, maxLeaseTtl: () => 60 };
+    const view = { ...mount, defaultLeaseTtl: () => 60, maxLeaseTtl: () => 60, config: () => ({}) };
     const spec = await factory({ storage, mount: view });
     await expect(spec.initialize?.()).rejects.toThrow('storage unavailable');
     // Half done: the marker says so, some keys are still raw v1 entries.
