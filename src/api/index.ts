@@ -42,8 +42,12 @@ export type { PoliciesApi } from './sys-policies.js';
 export type { AuditApi, AuditDevice, AuditEnableInput } from './sys-audit.js';
 export { DEFAULT_WRAP_TTL } from './sys-wrapping.js';
 export type { WrappingApi } from './sys-wrapping.js';
+export type { GenerateRootApi } from './sys-generate-root.js';
+export type { RekeyApi } from './sys-rekey.js';
 export { dataOrTopLevel, isObject, parseSecret } from './types.js';
 export type {
+  GenerateRootStartOptions,
+  GenerateRootStatusResponse,
   HealthResponse,
   InitRequest,
   InitResponse,
@@ -54,6 +58,13 @@ export type {
   MountConfigOutput,
   MountInput,
   MountOutput,
+  RekeyInitRequest,
+  RekeyStatusResponse,
+  RekeyUpdateResponse,
+  RekeyUpdateResult,
+  RekeyVerificationStatusResponse,
+  RekeyVerificationUpdateResponse,
+  RekeyVerificationUpdateResult,
   SealStatusResponse,
   Secret,
   SecretAuth,

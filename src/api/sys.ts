@@ -26,7 +26,9 @@ import {
 } from './types.js';
 import { AppError } from '../shared/index.js';
 import { createAuditApi, type AuditApi } from './sys-audit.js';
+import { createGenerateRootApi, type GenerateRootApi } from './sys-generate-root.js';
 import { createPoliciesApi, type PoliciesApi } from './sys-policies.js';
+import { createRekeyApi, type RekeyApi } from './sys-rekey.js';
 import { createWrappingApi, type WrappingApi } from './sys-wrapping.js';
 
 /** Path → capabilities, one entry per requested path (`["deny"]` when nothing is granted). */
@@ -68,6 +70,10 @@ export interface SysApi {
   readonly audit: AuditApi;
   /** Response wrapping (`sys/wrapping/*`). */
   readonly wrapping: WrappingApi;
+  /** Root token generation from unseal key shares (`sys/generate-root/*`; no token needed). */
+  readonly generateRoot: GenerateRootApi;
+  /** Rekeying the unseal keys (`sys/rekey/*`; no token needed). */
+  readonly rekey: RekeyApi;
 }
 
 /** `secret`, `/secret/`, `secret//` → `secret`. */
@@ -197,5 +203,7 @@ export function createSysApi(core: CoreApi): SysApi {
     policies: createPoliciesApi(core),
     audit: createAuditApi(core),
     wrapping: createWrappingApi(core),
+    generateRoot: createGenerateRootApi(core),
+    rekey: createRekeyApi(core),
   };
 }

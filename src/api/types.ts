@@ -219,3 +219,84 @@ export function expectObject<T>(body: unknown, what: string): T {
   if (!isObject(body)) throw unexpected(`${what}: expected a JSON object`);
   return body as T;
 }
+
+/**
+ * `sys/generate-root/attempt` and `sys/generate-root/update` (Go's `GenerateRootStatusResponse`).
+ * `otp` is set only in the response that started an attempt with a server-generated OTP;
+ * `encoded_token` (= `encoded_root_token`) only in the update that completed it.
+ */
+export interface GenerateRootStatusResponse {
+  nonce: string;
+  started: boolean;
+  progress: number;
+  required: number;
+  complete: boolean;
+  encoded_token: string;
+  encoded_root_token: string;
+  pgp_fingerprint: string;
+  otp: string;
+  otp_length: number;
+}
+
+export interface GenerateRootStartOptions {
+  /** A base62 OTP of the server's `otp_length`; omitted, the server generates one and returns it once. */
+  otp?: string;
+}
+
+/** `PUT sys/rekey/init` (Go's `RekeyInitRequest`, without the PGP options Coffer does not support). */
+export interface RekeyInitRequest {
+  secret_shares: number;
+  secret_threshold: number;
+  /** Hold the new key until a threshold of the NEW shares comes back through `sys/rekey/verify`. */
+  require_verification?: boolean;
+}
+
+/** `sys/rekey/init` (Go's `RekeyStatusResponse`); `t`/`n` are the NEW threshold and shares. */
+export interface RekeyStatusResponse {
+  nonce: string;
+  started: boolean;
+  t: number;
+  n: number;
+  progress: number;
+  /** The CURRENT threshold: how many current shares the rekey needs. */
+  required: number;
+  pgp_fingerprints: string[] | null;
+  backup: boolean;
+  verification_required: boolean;
+  /** Only while verification is pending. */
+  verification_nonce?: string;
+}
+
+/** The final `sys/rekey/update` (Go's `RekeyUpdateResponse`): the new key shares. */
+export interface RekeyUpdateResponse {
+  nonce: string;
+  complete: true;
+  keys: string[];
+  keys_base64: string[];
+  pgp_fingerprints: string[] | null;
+  backup: boolean;
+  verification_required: boolean;
+  /** With verification: the nonce to give `sys/rekey/verify`. */
+  verification_nonce?: string;
+}
+
+/** What `sys/rekey/update` answers: the new shares (`complete: true`) or, before the threshold, the status. */
+export type RekeyUpdateResult = RekeyUpdateResponse | (RekeyStatusResponse & { complete?: false });
+
+/** `sys/rekey/verify` (Go's `RekeyVerificationStatusResponse`). */
+export interface RekeyVerificationStatusResponse {
+  nonce: string;
+  started: boolean;
+  t: number;
+  n: number;
+  progress: number;
+}
+
+/** The final `PUT sys/rekey/verify` (Go's `RekeyVerificationUpdateResponse`): the new key is in force. */
+export interface RekeyVerificationUpdateResponse {
+  nonce: string;
+  complete: true;
+}
+
+/** What `PUT sys/rekey/verify` answers: done (`complete: true`) or, before the threshold, the status. */
+export type RekeyVerificationUpdateResult = RekeyVerificationUpdateResponse | (RekeyVerificationStatusResponse & { complete?: false });

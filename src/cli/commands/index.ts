@@ -17,8 +17,10 @@ import { command as kvPut } from './kv-put.js';
 import { command as kvUndelete } from './kv-undelete.js';
 import { command as list } from './list.js';
 import { command as login } from './login.js';
+import { command as operatorGenerateRoot } from './operator-generate-root.js';
 import { command as operatorInit } from './operator-init.js';
 import { command as operatorKeyStatus } from './operator-key-status.js';
+import { command as operatorRekey } from './operator-rekey.js';
 import { command as operatorRotate } from './operator-rotate.js';
 import { command as operatorSeal } from './operator-seal.js';
 import { command as operatorUnseal } from './operator-unseal.js';
@@ -56,6 +58,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   operatorSeal,
   operatorRotate,
   operatorKeyStatus,
+  operatorGenerateRoot,
+  operatorRekey,
   kvGet,
   kvPut,
   kvPatch,

@@ -86,6 +86,13 @@ export function formatFieldValue(value: unknown, format: OutputFormat): string {
   }
 }
 
+/** Vault's `PrintRaw`: the text, with a newline only when stdout is a terminal. */
+export function printRaw(ui: Ui, text: string): number {
+  if (ui.stdoutIsTty) ui.out(text);
+  else ui.raw(text);
+  return ExitCode.Ok;
+}
+
 /** Vault's `PrintRawField`; exits 1 when the field is absent (or null). */
 export function printRawField(ui: Ui, format: OutputFormat, source: Secret | Readonly<Record<string, unknown>>, field: string): number {
   const value = isSecret(source) ? rawField(source, field) : source[field];

@@ -15,7 +15,7 @@ export { formatGoValue, humanDuration, looksLikeDuration } from './go-format.js'
 export { ordered, renderJson } from './json.js';
 export { renderYaml } from './yaml.js';
 export { HOPE_DELIM, columnOutput, headerForMap, padEqualSigns, tableOutput, wrapAtLength } from './table.js';
-export { printRawField, rawField, formatFieldValue } from './field.js';
+export { printRaw, printRawField, rawField, formatFieldValue } from './field.js';
 
 /** A secret in the field order of Go's `api.Secret` (what `-format=json` prints). */
 export function secretForJson(secret: Secret): Record<string, unknown> {

@@ -19,7 +19,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { InternalError, SealedError, UserError } from '../../shared/errors.js';
 import { INVALID_ROOT_KEY_MESSAGE } from '../barrier/index.js';
-import { GENERATE_ROOT_OTP_LENGTH, encodeGeneratedToken, generateOtp } from './root-token-otp.js';
+import { GENERATE_ROOT_OTP_LENGTH, encodeGeneratedToken, generateOtp } from '../../shared/root-token-otp.js';
 import type { SealConfig } from './seal-config.js';
 import { createSerial } from './serial.js';
 import { MAX_UNSEAL_KEY_BYTES, MIN_UNSEAL_KEY_BYTES } from './shamir-seal.js';
