@@ -29,13 +29,22 @@ import {
   type ShamirUnsealer,
 } from '../seal/index.js';
 import type { PhysicalStorage } from '../storage/physical.js';
-import { createBackend, decodeJson, encodeJson, type BackendFactory, type LogicalRequest, type MountView } from '../sdk/index.js';
+import {
+  createBackend,
+  decodeJson,
+  encodeJson,
+  type BackendFactory,
+  type LoginAuth,
+  type LogicalRequest,
+  type MountView,
+  type ResponseAuth,
+} from '../sdk/index.js';
 import { createHash } from 'node:crypto';
 import { createCubbyholeStore, cubbyholeBackend, cubbyholeRevokeHook, type CubbyholeStore } from '../cubbyhole/index.js';
 import { createIdentityStore, identityBackend, type IdentityStore } from '../identity/index.js';
 import { createWrappingService, type WrappingService } from '../wrapping/index.js';
 import { createPolicyStore, type Acl, type PolicyStore } from '../policy/index.js';
-import { aesGcmBatchCrypto, createTokenStore, tokenBackend, type TokenEntry, type TokenStore } from '../tokens/index.js';
+import { aesGcmBatchCrypto, authBlock, createTokenStore, sanitizePolicies, tokenBackend, type TokenEntry, type TokenStore } from '../tokens/index.js';
 import {
   MOUNT_TABLE_KEY,
   PROTECTED_MOUNT_PREFIXES,
@@ -55,6 +64,8 @@ export interface CoreOptions {
   barrier: Barrier;
   /** Secrets engine types by name (`kv`, …); the composition root supplies them. */
   backends: Readonly<Record<string, BackendFactory>>;
+  /** Auth method types by name (`userpass`, `approle`, …), mounted under `auth/`. */
+  authBackends?: Readonly<Record<string, BackendFactory>>;
   logger: Logger;
   /** Seconds. */
   defaultLeaseTtl?: number;
@@ -120,6 +131,7 @@ export class Core {
   private readonly physical: PhysicalStorage;
   private readonly barrier: Barrier;
   private readonly backends: Readonly<Record<string, BackendFactory>>;
+  private readonly authBackends: Readonly<Record<string, BackendFactory>>;
   private readonly router = new MountRouter<MountedBackend>();
   private readonly authContext = new Map<string, RequestAuth | null>();
   readonly tokens: TokenStore;
@@ -150,6 +162,7 @@ export class Core {
     this.physical = options.physical;
     this.barrier = options.barrier;
     this.backends = options.backends;
+    this.authBackends = options.authBackends ?? {};
     this.logger = options.logger;
     this.version = options.version;
     this.defaultLeaseTtl = options.defaultLeaseTtl ?? SYSTEM_MAX_TTL;
@@ -230,6 +243,7 @@ export class Core {
         useToken: (entry) => this.tokens.useToken(entry),
         revokeIfExhausted: (entry) => this.tokens.revokeIfExhausted(entry),
         wrapping: this.wrapping,
+        completeLogin: (mount, requestPath, login) => this.completeLogin(mount, requestPath, login),
         allowedWhileSealed: (path) => SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, '')),
         // As in Vault: lifecycle endpoints sit outside the audited router, and generate-root
         // and rekey bodies carry key shares.
@@ -384,13 +398,14 @@ export class Core {
 
   /** Secrets engine mounts (sys/, identity/ and user mounts); auth mounts are separate. */
   listMounts(): MountEntry[] {
-    const internal = this.internalMounts.map((m) => m.entry).filter((e) => !e.path.startsWith('auth/'));
-    return [this.systemMount.entry, ...internal, ...this.mountTable];
+    const secret = (e: MountEntry): boolean => !e.path.startsWith('auth/');
+    return [this.systemMount.entry, ...this.internalMounts.map((m) => m.entry).filter(secret), ...this.mountTable.filter(secret)];
   }
 
-  /** Auth method mounts, keyed without the `auth/` prefix in sys/auth (`token/`). */
+  /** Auth method mounts (`auth/token/`, `auth/userpass/`, …); sys/auth shows them without `auth/`. */
   listAuthMounts(): MountEntry[] {
-    return this.internalMounts.map((m) => m.entry).filter((e) => e.path.startsWith('auth/'));
+    const auth = (e: MountEntry): boolean => e.path.startsWith('auth/');
+    return [...this.internalMounts.map((m) => m.entry).filter(auth), ...this.mountTable.filter(auth)];
   }
 
   getMount(path: string): MountEntry | null {
@@ -413,6 +428,46 @@ export class Core {
     return { acl, disabled: false };
   }
 
+  /**
+   * Turns a credential backend's login result into a token: finds or creates the identity
+   * entity for the alias, then creates an orphan token from the issuing mount's TTLs.
+   */
+  async completeLogin(mount: MountEntry, requestPath: string, login: LoginAuth): Promise<{ auth: ResponseAuth; warnings: string[] }> {
+    const requested = login.policies.map((p) => p.trim().toLowerCase());
+    if (requested.includes('root')) throw new PermissionDeniedError('auth methods cannot create root tokens');
+    const entity = await this.identity.upsertEntityForAlias({
+      mountAccessor: mount.accessor,
+      mountType: mount.type,
+      mountPath: mount.path,
+      name: login.alias.name,
+      ...(login.alias.metadata ? { metadata: { ...login.alias.metadata } } : {}),
+    });
+    if (entity.disabled) throw new PermissionDeniedError();
+    const mountName = mount.path.slice('auth/'.length).replace(/\/+$/, '').replace(/\//g, '-');
+    const displayName = login.displayName ? `${mountName}-${login.displayName}` : mountName;
+    const created = await this.tokens.createToken({
+      policies: sanitizePolicies(requested, !login.noDefaultPolicy),
+      parent: null,
+      orphan: true,
+      path: requestPath,
+      displayName,
+      meta: login.metadata ? { ...login.metadata } : null,
+      type: resolveLoginTokenType(login.tokenType, mount.config.token_type),
+      renewable: login.renewable ?? true,
+      ttl: login.ttl ?? 0,
+      maxTtl: login.maxTtl ?? 0,
+      explicitMaxTtl: login.explicitMaxTtl ?? 0,
+      period: login.period ?? 0,
+      numUses: login.numUses ?? 0,
+      limits: this.effectiveTtls(mount),
+      entityId: entity.id,
+      boundCidrs: login.boundCidrs ?? [],
+    });
+    const identityPolicies = await this.identity.policiesFor(entity.id);
+    const auth = authBlock(created.entry, created.token, { leaseDuration: created.entry.lease_ttl, identityPolicies });
+    return { auth, warnings: created.warnings };
+  }
+
   /** The ACL of the caller of `requestId`, for sys endpoints that judge paths themselves. */
   callerOf(requestId: string): RequestAuth | null {
     return this.authContext.get(requestId) ?? null;
@@ -427,9 +482,12 @@ export class Core {
     return this.exclusive(async () => {
       this.requireUnsealed();
       const { type, options } = resolveMountType(request.type, request.options ?? null);
-      if (!this.backends[type]) throw new UserError(`plugin not found in the catalog: ${request.type}`);
       const path = request.path;
+      const isAuth = path.startsWith('auth/');
+      if (!(isAuth ? this.authBackends : this.backends)[type]) throw new UserError(`plugin not found in the catalog: ${request.type}`);
       for (const p of PROTECTED_MOUNT_PREFIXES) {
+        // Auth methods live under auth/ (but never at auth/token/, the core's own).
+        if (isAuth && p === 'auth/' && path !== 'auth/token/') continue;
         if (path.startsWith(p)) throw new PermissionDeniedError(`cannot mount "${path}"`);
       }
       const conflict = this.router.conflict(path);
@@ -448,6 +506,7 @@ export class Core {
     return this.exclusive(async () => {
       this.requireUnsealed();
       for (const p of PROTECTED_MOUNT_PREFIXES) {
+        if (p === 'auth/' && path.startsWith('auth/') && path !== 'auth/token/') continue;
         if (path.startsWith(p)) throw new UserError(`cannot unmount "${path}"`);
       }
       const entry = this.mountTable.find((m) => m.path === path);
@@ -711,7 +770,7 @@ export class Core {
 
   /** Builds a backend for `entry` without running its `initialize` hook. */
   private async createMounted(entry: MountEntry): Promise<MountedBackend> {
-    const factory = this.backends[entry.type];
+    const factory = (entry.path.startsWith('auth/') ? this.authBackends : this.backends)[entry.type];
     if (!factory) throw new UserError(`plugin not found in the catalog: ${entry.type}`);
     const storage = createStorageView(this.barrier, entry.storage_prefix);
     const mount = this.mountView(entry);
@@ -751,6 +810,16 @@ export class Core {
 }
 
 export const BUILD_DATE = '2026-11-23T00:00:00Z';
+
+/** A role's token type, falling back to the mount's `token_type` tune (Vault's rules). */
+export function resolveLoginTokenType(roleType: string | undefined, mountType: string | undefined): 'service' | 'batch' {
+  const role = roleType ?? 'default';
+  if (role === 'service' || role === 'batch') return role;
+  const mount = mountType ?? 'default-service';
+  if (mount === 'service' || mount === 'batch') return mount;
+  if (mount === 'default-batch') return role === 'default-service' ? 'service' : 'batch';
+  return role === 'default-batch' ? 'batch' : 'service';
+}
 
 /** `kv-v2` → kv with version 2, and `version` in options only for kv. */
 export function resolveMountType(

@@ -15,6 +15,10 @@ export interface MountConfig {
   audit_non_hmac_response_keys?: string[];
   passthrough_request_headers?: string[];
   allowed_response_headers?: string[];
+  /** Auth mounts: the token type logins get when a role says `default`. */
+  token_type?: string;
+  /** Auth mounts: Vault's user lockout settings, read by methods that lock users out. */
+  user_lockout_config?: Record<string, unknown>;
 }
 
 export interface MountEntry {

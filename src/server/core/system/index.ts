@@ -43,7 +43,7 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
         'rekey/*',
         ...WRAPPING_UNAUTHENTICATED_PATHS,
       ],
-      root: ['seal', 'step-down', 'rotate', 'remount', ...AUDIT_SUDO_PATHS],
+      root: ['seal', 'step-down', 'rotate', 'remount', 'auth/*', ...AUDIT_SUDO_PATHS],
     },
     paths: [
       ...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx), ...openApiPaths(ctx),

@@ -17,7 +17,7 @@ function requirePath(raw: string): string {
   return path;
 }
 
-function parseMountConfig(raw: Record<string, unknown> | undefined): Partial<MountConfig> {
+export function parseMountConfig(raw: Record<string, unknown> | undefined): Partial<MountConfig> {
   if (!raw) return {};
   const ttl = (key: string): number | undefined => {
     const value = raw[key];
@@ -54,7 +54,7 @@ function parseMountConfig(raw: Record<string, unknown> | undefined): Partial<Mou
   return out;
 }
 
-function stringOptions(raw: Record<string, unknown> | undefined): Record<string, string> | undefined {
+export function stringOptions(raw: Record<string, unknown> | undefined): Record<string, string> | undefined {
   if (!raw) return undefined;
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
 }
