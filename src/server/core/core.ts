@@ -94,6 +94,8 @@ export interface SealStatus {
 }
 
 export interface MountRequest {
+  /** `auth` for sys/auth (credential methods under auth/); `secret` (default) for sys/mounts. */
+  kind?: 'secret' | 'auth';
   path: string;
   type: string;
   description?: string;
@@ -481,15 +483,16 @@ export class Core {
   mount(request: MountRequest): Promise<void> {
     return this.exclusive(async () => {
       this.requireUnsealed();
-      const { type, options } = resolveMountType(request.type, request.options ?? null);
       const path = request.path;
-      const isAuth = path.startsWith('auth/');
-      if (!(isAuth ? this.authBackends : this.backends)[type]) throw new UserError(`plugin not found in the catalog: ${request.type}`);
+      const isAuth = request.kind === 'auth';
+      if (isAuth && !path.startsWith('auth/')) throw new UserError(`auth methods mount under auth/, not "${path}"`);
       for (const p of PROTECTED_MOUNT_PREFIXES) {
         // Auth methods live under auth/ (but never at auth/token/, the core's own).
         if (isAuth && p === 'auth/' && path !== 'auth/token/') continue;
         if (path.startsWith(p)) throw new PermissionDeniedError(`cannot mount "${path}"`);
       }
+      const { type, options } = resolveMountType(request.type, request.options ?? null);
+      if (!(isAuth ? this.authBackends : this.backends)[type]) throw new UserError(`plugin not found in the catalog: ${request.type}`);
       const conflict = this.router.conflict(path);
       if (conflict !== null) {
         throw new ConflictError(conflict === path ? `path is already in use at ${path}` : `existing mount at ${conflict}`);
@@ -502,11 +505,11 @@ export class Core {
     });
   }
 
-  unmount(path: string): Promise<void> {
+  unmount(path: string, kind: 'secret' | 'auth' = 'secret'): Promise<void> {
     return this.exclusive(async () => {
       this.requireUnsealed();
       for (const p of PROTECTED_MOUNT_PREFIXES) {
-        if (p === 'auth/' && path.startsWith('auth/') && path !== 'auth/token/') continue;
+        if (kind === 'auth' && p === 'auth/' && path !== 'auth/token/') continue;
         if (path.startsWith(p)) throw new UserError(`cannot unmount "${path}"`);
       }
       const entry = this.mountTable.find((m) => m.path === path);

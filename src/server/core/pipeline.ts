@@ -3,9 +3,9 @@
  * authorisation and (later) audit, leases and wrapping happen. Backends never do these.
  */
 import { randomUUID } from 'node:crypto';
-import { PermissionDeniedError, SealedError, UnsupportedPathError, UserError } from '../../shared/errors.js';
-import type { Backend, LogicalRequest, LogicalResponse, Operation } from '../sdk/index.js';
-import type { AuditBroker, AuditRequestInput, AuditResponse } from '../audit/index.js';
+import { InternalError, PermissionDeniedError, SealedError, UnsupportedPathError, UserError } from '../../shared/errors.js';
+import type { Backend, LoginAuth, LogicalRequest, LogicalResponse, Operation, ResponseAuth } from '../sdk/index.js';
+import type { AuditAuth, AuditBroker, AuditRequestInput, AuditResponse, AuditWrapInfo } from '../audit/index.js';
 import type { Acl, AclInput } from '../policy/index.js';
 import type { TokenEntry } from '../tokens/index.js';
 import {
@@ -17,6 +17,7 @@ import {
   wrappedAccessorFor,
   wrappedResponse,
   wrappingTokenMayCall,
+  type WrapInfo,
   type WrappingService,
 } from '../wrapping/index.js';
 import { envelopeBody } from './response-body.js';
@@ -76,6 +77,8 @@ export interface PipelineDeps {
   revokeIfExhausted(entry: TokenEntry): Promise<void>;
   /** Response wrapping: validates wrapping tokens on sys/wrapping/* and wraps responses. */
   wrapping: WrappingService;
+  /** Creates the identity and the token for a successful login. */
+  completeLogin(mount: MountEntry, requestPath: string, login: LoginAuth): Promise<{ auth: ResponseAuth; warnings: string[] }>;
   /** Paths of the sys backend that answer while sealed (init, seal-status, unseal, health…). */
   allowedWhileSealed(path: string): boolean;
   /** Paths never audited: the lifecycle endpoints, and those whose bodies carry key shares. */
@@ -213,11 +216,21 @@ export async function runPipeline(deps: PipelineDeps, request0: IncomingRequest)
     if (used) await deps.revokeIfExhausted(used);
   }
 
-  // 6. Leases hook in here.
+  // 6. Logins: a credential backend proved who the caller is; the core (never the
+  //    backend) resolves the identity and creates the token. Leases hook in here too.
+  if (response?.login) {
+    if (mounted.backend.spec.kind !== 'credential') throw new InternalError('only auth methods can log in');
+    const { login, ...rest } = response;
+    const completed = await deps.completeLogin(mounted.entry, incoming.path, login);
+    const warnings = [...(rest.warnings ?? []), ...completed.warnings];
+    response = { ...rest, auth: completed.auth, ...(warnings.length > 0 ? { warnings } : {}) };
+  }
 
   // 7. Response wrapping: the response the client would have received goes into a
   //    single-use token's cubbyhole; the client gets the wrapping token instead.
   const wrap = decideWrap({ operation: request.operation, response, requestTtl: wrapTtl, requestFormat: wrapFormat, path: incoming.path });
+  // Vault audits the response it wrapped (data, auth) together with the wrap info.
+  let auditedResponse: AuditResponse | null = auditResponse(response);
   if (wrap && response) {
     const accessor = wrappedAccessorFor(response);
     const info = await deps.wrapping.wrap(envelopeBody(requestId, response, mounted.entry.type), {
@@ -227,6 +240,7 @@ export async function runPipeline(deps: PipelineDeps, request0: IncomingRequest)
       ...(accessor !== undefined ? { wrappedAccessor: accessor } : {}),
     });
     response = wrappedResponse(info);
+    auditedResponse = { ...auditedResponse, wrapInfo: auditWrapInfo(info) };
   }
 
   // 8. Audit the response (fails closed too: the caller must not get what was not recorded).
@@ -234,7 +248,7 @@ export async function runPipeline(deps: PipelineDeps, request0: IncomingRequest)
     await deps.audit.logResponse({
       ...auditBase,
       request: { ...auditBase.request, operation: request.operation },
-      response: auditResponse(response),
+      response: auditedResponse,
     });
   }
 
@@ -293,7 +307,38 @@ function auditRequestBase(
 function auditResponse(response: LogicalResponse | null): AuditResponse | null {
   if (!response) return null;
   if (response.raw) return { data: isRecord(response.raw.body) ? response.raw.body : null };
-  return { data: response.data ?? null, warnings: response.warnings ?? null };
+  return {
+    data: response.data ?? null,
+    warnings: response.warnings ?? null,
+    // A new token (token create, logins): `response.auth`, its token and accessor HMAC'd.
+    ...(response.auth ? { auth: auditAuthOf(response.auth) } : {}),
+  };
+}
+
+function auditAuthOf(auth: NonNullable<LogicalResponse['auth']>): AuditAuth {
+  return {
+    clientToken: auth.client_token,
+    accessor: auth.accessor,
+    policies: auth.policies,
+    tokenPolicies: auth.token_policies,
+    identityPolicies: auth.identity_policies,
+    metadata: auth.metadata,
+    entityId: auth.entity_id,
+    numUses: auth.num_uses,
+    tokenType: auth.token_type,
+    ttl: auth.lease_duration,
+  };
+}
+
+function auditWrapInfo(info: WrapInfo): AuditWrapInfo {
+  return {
+    token: info.token,
+    accessor: info.accessor,
+    ttl: info.ttl,
+    creationTime: info.creation_time,
+    creationPath: info.creation_path,
+    ...(info.wrapped_accessor ? { wrappedAccessor: info.wrapped_accessor } : {}),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

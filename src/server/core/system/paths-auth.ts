@@ -126,6 +126,7 @@ export function authPaths(ctx: SystemContext) {
           if (fields.type === 'token') throw new UserError('token credential backend cannot be instantiated');
           const options = stringOptions(fields.options);
           await core.mount({
+            kind: 'auth',
             path: authPath(fields.path),
             type: fields.type,
             description: fields.description ?? '',
@@ -137,7 +138,7 @@ export function authPaths(ctx: SystemContext) {
           return null;
         },
         delete: async (_req, fields) => {
-          await core.unmount(authPath(fields.path));
+          await core.unmount(authPath(fields.path), 'auth');
           return null;
         },
       },
