@@ -7,6 +7,7 @@
  */
 import { AppError } from '../shared/index.js';
 import type { CoreApi } from './client.js';
+import { createLoginApi, type LoginApi } from './auth-login.js';
 import { parseSecret, type JsonObject, type Secret } from './types.js';
 
 /** `POST auth/token/create` parameters (the wire names; durations as `"1h"` or seconds). */
@@ -60,7 +61,8 @@ export interface TokenApi {
   revokeOrphan(token: string): Promise<void>;
 }
 
-export interface AuthApi {
+/** `auth/*`: the token method, plus logins with the other methods (see `auth-login.ts`). */
+export interface AuthApi extends LoginApi {
   readonly token: TokenApi;
 }
 
@@ -116,5 +118,5 @@ export function createAuthApi(core: CoreApi): AuthApi {
     revokeAccessor: (accessor) => send('auth/token/revoke-accessor', { accessor: accessor.trim() }),
     revokeOrphan: (t) => send('auth/token/revoke-orphan', { token: t.trim() }),
   };
-  return { token };
+  return { token, ...createLoginApi(core) };
 }

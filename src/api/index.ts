@@ -37,6 +37,8 @@ export type {
 export { trimSlashes } from './sys.js';
 export type { CapabilitiesResult, SysApi } from './sys.js';
 export type { AuthApi, TokenApi, TokenCreateRequest } from './auth-token.js';
+export type { LoginApi } from './auth-login.js';
+export type { AuthEnableOptions, AuthMount, AuthMountConfigInput, AuthMountConfigOutput, SysAuthApi, UserLockoutConfigInput } from './sys-auth.js';
 export { normalizePolicyName } from './sys-policies.js';
 export type { PoliciesApi } from './sys-policies.js';
 export type { AuditApi, AuditDevice, AuditEnableInput } from './sys-audit.js';

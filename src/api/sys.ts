@@ -26,6 +26,7 @@ import {
 } from './types.js';
 import { AppError } from '../shared/index.js';
 import { createAuditApi, type AuditApi } from './sys-audit.js';
+import { createSysAuthApi, type SysAuthApi } from './sys-auth.js';
 import { createGenerateRootApi, type GenerateRootApi } from './sys-generate-root.js';
 import { createPoliciesApi, type PoliciesApi } from './sys-policies.js';
 import { createRekeyApi, type RekeyApi } from './sys-rekey.js';
@@ -68,6 +69,8 @@ export interface SysApi {
   readonly policies: PoliciesApi;
   /** Audit devices (`sys/audit`, `sys/audit-hash`). */
   readonly audit: AuditApi;
+  /** Auth method mounts (`sys/auth`, `sys/auth/<path>/tune`). */
+  readonly auth: SysAuthApi;
   /** Response wrapping (`sys/wrapping/*`). */
   readonly wrapping: WrappingApi;
   /** Root token generation from unseal key shares (`sys/generate-root/*`; no token needed). */
@@ -202,6 +205,7 @@ export function createSysApi(core: CoreApi): SysApi {
 
     policies: createPoliciesApi(core),
     audit: createAuditApi(core),
+    auth: createSysAuthApi(core),
     wrapping: createWrappingApi(core),
     generateRoot: createGenerateRootApi(core),
     rekey: createRekeyApi(core),

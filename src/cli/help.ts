@@ -60,6 +60,7 @@ export function childCommands(commands: readonly CommandSpec[], prefix: readonly
 
 const GROUP_SYNOPSES: Record<string, string> = {
   audit: 'Interact with audit devices',
+  auth: 'Interact with auth methods',
   kv: 'Interact with the key-value store',
   'kv metadata': 'Interact with key metadata in the KV store',
   operator: 'Perform operator-specific tasks',

@@ -173,10 +173,10 @@ describe('login', () => {
   });
 
   it('other methods are refused by name (exit 1) without a request', async () => {
-    const r = await h.run(['login', '-method=userpass', 'username=bob']);
+    const r = await h.run(['login', '-method=ldap', 'username=bob']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('Auth method "userpass" is not yet supported by "coffer login"');
-    expect(r.err).toContain('-method=token');
+    expect(r.err).toContain('Auth method "ldap" is not yet supported by "coffer login"');
+    expect(r.err).toContain('userpass, approle, kubernetes, jwt, oidc');
     const unknown = await h.run(['login', '-method=nope']);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('Unknown auth method: nope');

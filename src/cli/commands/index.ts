@@ -3,6 +3,11 @@ import type { CommandSpec } from '../command.js';
 import { command as auditDisable } from './audit-disable.js';
 import { command as auditEnable } from './audit-enable.js';
 import { command as auditList } from './audit-list.js';
+import { command as authDisable } from './auth-disable.js';
+import { command as authEnable } from './auth-enable.js';
+import { command as authHelp } from './auth-help.js';
+import { command as authList } from './auth-list.js';
+import { command as authTune } from './auth-tune.js';
 import { command as deleteCommand } from './delete.js';
 import { command as kvDelete } from './kv-delete.js';
 import { command as kvDestroy } from './kv-destroy.js';
@@ -76,6 +81,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   secretsList,
   secretsTune,
   login,
+  authEnable,
+  authDisable,
+  authList,
+  authTune,
+  authHelp,
   tokenCreate,
   tokenLookup,
   tokenRenew,

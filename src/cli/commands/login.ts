@@ -1,14 +1,12 @@
-import type { Secret } from '../../api/index.js';
+import type { Client, Secret } from '../../api/index.js';
 import { defineCommand, fail } from '../command.js';
 import type { CommandContext } from '../command.js';
 import { parseDataArgs } from '../data-args.js';
 import { ExitCode, messageFor } from '../exit.js';
+import { LOGIN_HANDLERS, UNSUPPORTED_METHODS, readMissingSecret, readTextFile } from '../login-methods.js';
 import { outputSecret, printRawField, wrapAtLength } from '../output/index.js';
 import { readHidden } from '../prompt.js';
 import { storeToken } from '../token-file.js';
-
-/** Vault's CLI login methods other than `token`: named so the refusal can say they are not there yet. */
-const OTHER_METHODS = new Set(['userpass', 'ldap', 'approle', 'github', 'cert', 'oidc', 'jwt', 'kubernetes', 'aws', 'azure', 'gcp', 'okta', 'radius', 'alicloud', 'oci', 'cf', 'kerberos', 'plugin']);
 
 /** A lookup-self response turned into the `auth` block a login returns (Vault's token `CLIHandler`). */
 function authFromLookup(token: string, lookup: Secret): Secret {
@@ -53,6 +51,226 @@ function warnAboutEnvToken(ctx: CommandContext): void {
   }
 }
 
+
+interface OutputOptions {
+  noStore: boolean;
+  noPrint: boolean;
+  tokenOnly: boolean;
+  field: string;
+}
+
+/** Stores the token (unless -no-store) and prints the result: Vault's tail of `LoginCommand.Run`. */
+function storeAndPrint(ctx: CommandContext, secret: Secret, token: string, opts: OutputOptions): number {
+  const { ui, io, format } = ctx;
+  if (!opts.noStore) {
+    try {
+      storeToken(token, io.env);
+    } catch (err) {
+      ui.err(`Error storing token: ${messageFor(err)}`);
+      ui.err(`${wrapAtLength('Authentication was successful, but the token was not persisted. The resulting token is shown below for your records.')}\n`);
+      outputSecret(ui, format, secret);
+      return ExitCode.RemoteError;
+    }
+    warnAboutEnvToken(ctx);
+  } else if (!opts.tokenOnly) {
+    ui.err(
+      `${wrapAtLength('The token was not stored in token helper. Set the VAULT_TOKEN environment variable or pass the token below with each request to the server.')}\n`,
+    );
+  }
+
+  if (opts.noPrint) return ExitCode.Ok;
+  if (opts.field !== '') return printRawField(ui, format, secret, opts.field);
+  if (format === 'table') {
+    ui.out(
+      opts.noStore
+        ? 'Success! You are now authenticated.\n'
+        : `${wrapAtLength(
+            'Success! You are now authenticated. The token information displayed below is already stored in the token helper. You do NOT need to run "coffer login" again. Future requests will automatically use this token.',
+          )}\n`,
+    );
+  }
+  return outputSecret(ui, format, secret);
+}
+
+/** The default method: verify (lookup-self) and store an existing token. */
+async function tokenLogin(ctx: CommandContext, opts: OutputOptions): Promise<number> {
+  const { ui, flags, io } = ctx;
+  // As Vault: a bare first argument is the token; K=V arguments (token=, lookup=) also work.
+  const rawArgs = [...ctx.args];
+  if (rawArgs.length > 0 && !(rawArgs[0] ?? '').includes('=')) rawArgs[0] = `token=${rawArgs[0] ?? ''}`;
+  // A second bare argument is refused here, before the K=V parser quotes it: it may be a token.
+  if (rawArgs.slice(1).some((a) => !a.includes('='))) {
+    ui.err('Error parsing configuration: the arguments after the token must be K=V pairs (for example lookup=false)');
+    return ExitCode.LocalError;
+  }
+  let config: Record<string, unknown>;
+  try {
+    const stdin = flags.bool('non-interactive') ? () => Promise.resolve('') : () => ctx.readStdin();
+    config = await parseDataArgs(rawArgs, { readStdin: stdin });
+  } catch (err) {
+    ui.err(`Error parsing configuration: ${messageFor(err)}`);
+    return ExitCode.LocalError;
+  }
+
+  let lookup = true;
+  if (config['lookup'] !== undefined) {
+    const raw = String(config['lookup']);
+    if (!['1', 't', 'T', 'true', 'TRUE', 'True', '0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) {
+      ui.err(`Error authenticating: Failed to parse "lookup" as boolean: invalid syntax`);
+      return ExitCode.RemoteError;
+    }
+    lookup = ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw);
+  }
+
+  let token: string;
+  if (config['token'] !== undefined) {
+    if (typeof config['token'] !== 'string') {
+      ui.err('Error authenticating: the token must be given once, as a string');
+      return ExitCode.RemoteError;
+    }
+    token = config['token'];
+  } else {
+    if (flags.bool('non-interactive') || io.stdin.isTTY !== true) {
+      ui.err(
+        `Error authenticating: ${wrapAtLength('cannot ask for a token: stdin is not a terminal (or -non-interactive is set). To pipe the token, pass "-" as the argument to read it from stdin.')}`,
+      );
+      return ExitCode.RemoteError;
+    }
+    try {
+      // The prompt goes to stderr, as in Vault, so stdout stays clean for -field and -format.
+      token = await readHidden({ ...io, stdout: io.stderr }, 'Token (will be hidden): ');
+    } catch (err) {
+      ui.err(`Error authenticating: ${messageFor(err) === 'interrupted' ? 'user interrupted' : messageFor(err)}`);
+      return ExitCode.RemoteError;
+    }
+  }
+  token = token.trim();
+  if (token === '') {
+    ui.err('Error authenticating: a token must be passed to auth, please view the help for more information');
+    return ExitCode.RemoteError;
+  }
+
+  let secret: Secret;
+  if (!lookup) {
+    // Not verified: all that is known is the token itself.
+    secret = authFromLookup(token, { request_id: '', lease_id: '', lease_duration: 0, renewable: false, data: { id: token }, warnings: null, auth: null, wrap_info: null });
+  } else {
+    const client = ctx.client();
+    client.setToken(token);
+    // The lookup is never wrapped (as in Vault), whatever -wrap-ttl says.
+    client.setWrapTtl(undefined);
+    try {
+      secret = authFromLookup(token, await client.auth.token.lookupSelf());
+    } catch (err) {
+      return fail(ctx, 'Error authenticating: error looking up token', err);
+    }
+  }
+  return storeAndPrint(ctx, secret, token, opts);
+}
+
+/**
+ * Vault's `extractToken`: the response's auth block, or (for a login wrapped with -wrap-ttl)
+ * the unwrapped response, unless the wrapping token itself is what the user asked for.
+ */
+async function extractToken(client: Client, secret: Secret, unwrap: boolean, depth = 0): Promise<{ secret: Secret; wrapped: boolean }> {
+  if (secret.auth !== null) return { secret, wrapped: false };
+  if (secret.wrap_info !== null) {
+    if ((secret.wrap_info.wrapped_accessor ?? '') === '') throw new Error('wrapped response does not contain a token');
+    if (!unwrap) return { secret, wrapped: true };
+    if (depth > 3) throw new Error('too many levels of wrapping');
+    client.setToken(secret.wrap_info.token);
+    const inner = await client.sys.wrapping.unwrap();
+    if (inner === null) throw new Error('empty response from auth helper');
+    return extractToken(client, inner, unwrap, depth + 1);
+  }
+  throw new Error('no auth or wrapping info in response');
+}
+
+/** `-method=<type>` other than token: the handler logs in, then the token is stored like a token login. */
+async function methodLogin(ctx: CommandContext, method: string, opts: OutputOptions): Promise<number> {
+  const { ui, flags, io } = ctx;
+  const handler = LOGIN_HANDLERS[method];
+  if (handler === undefined) {
+    ui.err(
+      wrapAtLength(
+        UNSUPPORTED_METHODS.has(method)
+          ? `Auth method "${method}" is not yet supported by "coffer login" (supported: token, ${Object.keys(LOGIN_HANDLERS).join(', ')}). Log in through the HTTP API and pass the resulting token to "coffer login".`
+          : `Unknown auth method: ${method}. Use "coffer auth list" to see the complete list of auth methods. Additionally, some auth methods are only available via the HTTP API.`,
+      ),
+    );
+    return ExitCode.LocalError;
+  }
+
+  // Refused before parsing, which would quote it: a bare argument may well be a password.
+  if (ctx.args.some((a) => !a.includes('=') && a !== '-' && !a.startsWith('@'))) {
+    ui.err('Error parsing configuration: the arguments must be K=V pairs (for example username=alice); a value is never given on its own');
+    return ExitCode.LocalError;
+  }
+  const nonInteractive = flags.bool('non-interactive');
+  const stdinUsed = ctx.args.some((a) => a === '-' || a.endsWith('=-'));
+  const readStdin = nonInteractive ? () => Promise.resolve('') : () => ctx.readStdin();
+  const config: Record<string, string> = {};
+  try {
+    const parsed = await parseDataArgs(ctx.args, { readStdin });
+    for (const [key, value] of Object.entries(parsed)) {
+      if (Array.isArray(value) || (typeof value === 'object' && value !== null)) throw new Error(`"${key}" must be given once, as a string`);
+      config[key] = value === null || value === undefined ? '' : String(value as string | number | boolean);
+    }
+  } catch (err) {
+    ui.err(`Error parsing configuration: ${messageFor(err)}`);
+    return ExitCode.LocalError;
+  }
+
+  // As Vault: mount= wins, then -path, then the method's name.
+  const mountArg = config['mount'] ?? '';
+  delete config['mount'];
+  const trim = (p: string): string => p.trim().replace(/^\/+/, '').replace(/\/+$/, '');
+  const mount = trim(mountArg) || trim(flags.string('path')) || method;
+
+  const client = ctx.client();
+  let secret: Secret;
+  try {
+    secret = await handler.auth({
+      client,
+      config,
+      mount,
+      readSecret: (key, prompt) => readMissingSecret(io, { nonInteractive, stdinUsed, readStdin }, key, prompt),
+      readFile: readTextFile,
+    });
+  } catch (err) {
+    return fail(ctx, 'Error authenticating', err);
+  }
+
+  // Whatever -wrap-ttl said applied to the login only, as in Vault.
+  client.setWrapTtl(undefined);
+  let extracted: { secret: Secret; wrapped: boolean };
+  try {
+    extracted = await extractToken(client, secret, !opts.tokenOnly && !opts.noStore);
+  } catch (err) {
+    ui.err(`Error extracting token: ${messageFor(err)}`);
+    return ExitCode.RemoteError;
+  }
+  secret = extracted.secret;
+  if (extracted.wrapped) {
+    if (opts.tokenOnly) return printRawField(ui, ctx.format, secret, 'wrapping_token');
+    if (opts.noStore) return outputSecret(ui, ctx.format, secret);
+  }
+  const auth = secret.auth;
+  if (auth === null) {
+    ui.err(wrapAtLength('The server returned a secret, but the secret has no authentication information attached. This should never happen and is likely a bug.'));
+    return ExitCode.RemoteError;
+  }
+  if (auth.client_token === '' && auth.mfa_requirement !== undefined && auth.mfa_requirement !== null) {
+    ui.err(wrapAtLength('Error authenticating: the server requires multi-factor authentication (MFA) for this login, which "coffer login" does not support yet.'));
+    return ExitCode.RemoteError;
+  }
+  if (auth.client_token === '') {
+    ui.err('Error authenticating: the server returned no client token');
+    return ExitCode.RemoteError;
+  }
+  return storeAndPrint(ctx, secret, auth.client_token, opts);
+}
+
 export const command = defineCommand({
   path: ['login'],
   synopsis: 'Authenticate locally',
@@ -63,7 +281,7 @@ export const command = defineCommand({
       kind: 'string',
       example: 'string',
       default: 'token',
-      usage: 'Type of authentication to use such as "userpass" or "ldap". Note this corresponds to the TYPE, not the enabled path. Use -path to specify the path where the authentication is enabled. Only "token" is supported for now.',
+      usage: `Type of authentication to use such as "userpass" or "approle". Note this corresponds to the TYPE, not the enabled path. Use -path to specify the path where the authentication is enabled. Supported: token, ${Object.keys(LOGIN_HANDLERS).join(', ')}.`,
     },
     {
       name: 'path',
@@ -84,157 +302,67 @@ export const command = defineCommand({
     },
   ],
   help: `
-Usage: coffer login [options] [TOKEN]
+Usage: coffer login [options] [AUTH K=V...]
 
   Authenticates users or machines using the provided arguments. A successful
   authentication results in a token - conceptually similar to a session token
   on a website. By default, this token is cached on the local machine (in
   ~/.vault-token, mode 0600) for future requests.
 
-  The default (and for now the only) auth method is "token". If the token is
-  not supplied as an argument, the command prompts for it (without echo). If
-  the argument is "-", the token is read from stdin:
+  The default auth method is "token". If the token is not supplied as an
+  argument, the command prompts for it (without echo). If the argument is "-",
+  the token is read from stdin:
 
       $ coffer login
       Token (will be hidden):
 
       $ echo "$TOKEN" | coffer login -
 
-  The token is verified with auth/token/lookup-self before it is stored. Pass
-  "lookup=false" to skip the verification:
+  The -method flag selects another auth method: userpass, approle, kubernetes,
+  jwt or oidc (with jwt=). They take "K=V" pairs; a value may be @file or - to
+  read it from a file or stdin. To authenticate to the userpass auth method
+  (the password is prompted for when it is not given):
 
-      $ coffer login token=- lookup=false
+      $ coffer login -method=userpass username=my-username
 
-  Other auth methods (-method=userpass, ldap, approle, ...) are not yet
-  supported by this command: log in through the HTTP API and pass the
-  resulting token to "coffer login".`,
+  With an AppRole, or from a Kubernetes pod (the service account token is read
+  from its default location when jwt= is not given):
+
+      $ coffer login -method=approle role_id=... secret_id=@secret-id.txt
+
+      $ coffer login -method=kubernetes role=my-app
+
+  If an auth method is enabled at a non-standard path, the -method flag still
+  refers to the canonical type, but the -path flag refers to the enabled path:
+
+      $ coffer login -method=userpass -path=corp-users username=sally
+
+  Use "coffer auth help TYPE" for the parameters of a method, and "coffer auth
+  list" to see the enabled auth methods.
+
+  If the authentication is requested with response wrapping (via -wrap-ttl),
+  the returned token is automatically unwrapped unless:
+
+    - The -token-only flag is used, in which case this command will output
+      the wrapping token.
+
+    - The -no-store flag is used, in which case this command will output the
+      details of the wrapping token.`,
 
   async run(ctx) {
-    const { ui, flags, format, io } = ctx;
-    let noStore = flags.bool('no-store');
-    let field = flags.string('field');
-    const tokenOnly = flags.bool('token-only');
-    const noPrint = flags.bool('no-print');
-    if (tokenOnly) {
-      noStore = true;
-      field = 'token';
+    const { ui, flags } = ctx;
+    const opts: OutputOptions = { noStore: flags.bool('no-store'), noPrint: flags.bool('no-print'), tokenOnly: flags.bool('token-only'), field: flags.string('field') };
+    if (opts.tokenOnly) {
+      opts.noStore = true;
+      opts.field = 'token';
     }
-    if (noStore && noPrint) {
+    if (opts.noStore && opts.noPrint) {
       ui.err(wrapAtLength('-no-store and -no-print cannot be used together'));
       return ExitCode.LocalError;
     }
 
     const method = flags.string('method').trim().replace(/^\/+|\/+$/g, '') || 'token';
-    if (method !== 'token') {
-      const known = OTHER_METHODS.has(method);
-      ui.err(
-        wrapAtLength(
-          known
-            ? `Auth method "${method}" is not yet supported by "coffer login": only -method=token is available for now. Log in through the HTTP API and pass the resulting token to "coffer login".`
-            : `Unknown auth method: ${method}. Only -method=token is supported by "coffer login" for now.`,
-        ),
-      );
-      return ExitCode.LocalError;
-    }
-
-    // As Vault: a bare first argument is the token; K=V arguments (token=, lookup=) also work.
-    const rawArgs = [...ctx.args];
-    if (rawArgs.length > 0 && !(rawArgs[0] ?? '').includes('=')) rawArgs[0] = `token=${rawArgs[0] ?? ''}`;
-    // A second bare argument is refused here, before the K=V parser quotes it: it may be a token.
-    if (rawArgs.slice(1).some((a) => !a.includes('='))) {
-      ui.err('Error parsing configuration: the arguments after the token must be K=V pairs (for example lookup=false)');
-      return ExitCode.LocalError;
-    }
-    let config: Record<string, unknown>;
-    try {
-      const stdin = flags.bool('non-interactive') ? () => Promise.resolve('') : () => ctx.readStdin();
-      config = await parseDataArgs(rawArgs, { readStdin: stdin });
-    } catch (err) {
-      ui.err(`Error parsing configuration: ${messageFor(err)}`);
-      return ExitCode.LocalError;
-    }
-
-    let lookup = true;
-    if (config['lookup'] !== undefined) {
-      const raw = String(config['lookup']);
-      if (!['1', 't', 'T', 'true', 'TRUE', 'True', '0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) {
-        ui.err(`Error authenticating: Failed to parse "lookup" as boolean: invalid syntax`);
-        return ExitCode.RemoteError;
-      }
-      lookup = ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw);
-    }
-
-    let token: string;
-    if (config['token'] !== undefined) {
-      if (typeof config['token'] !== 'string') {
-        ui.err('Error authenticating: the token must be given once, as a string');
-        return ExitCode.RemoteError;
-      }
-      token = config['token'];
-    } else {
-      if (flags.bool('non-interactive') || io.stdin.isTTY !== true) {
-        ui.err(
-          `Error authenticating: ${wrapAtLength('cannot ask for a token: stdin is not a terminal (or -non-interactive is set). To pipe the token, pass "-" as the argument to read it from stdin.')}`,
-        );
-        return ExitCode.RemoteError;
-      }
-      try {
-        // The prompt goes to stderr, as in Vault, so stdout stays clean for -field and -format.
-        token = await readHidden({ ...io, stdout: io.stderr }, 'Token (will be hidden): ');
-      } catch (err) {
-        ui.err(`Error authenticating: ${messageFor(err) === 'interrupted' ? 'user interrupted' : messageFor(err)}`);
-        return ExitCode.RemoteError;
-      }
-    }
-    token = token.trim();
-    if (token === '') {
-      ui.err('Error authenticating: a token must be passed to auth, please view the help for more information');
-      return ExitCode.RemoteError;
-    }
-
-    let secret: Secret;
-    if (!lookup) {
-      // Not verified: all that is known is the token itself.
-      secret = authFromLookup(token, { request_id: '', lease_id: '', lease_duration: 0, renewable: false, data: { id: token }, warnings: null, auth: null, wrap_info: null });
-    } else {
-      const client = ctx.client();
-      client.setToken(token);
-      // The lookup is never wrapped (as in Vault), whatever -wrap-ttl says.
-      client.setWrapTtl(undefined);
-      try {
-        secret = authFromLookup(token, await client.auth.token.lookupSelf());
-      } catch (err) {
-        return fail(ctx, 'Error authenticating: error looking up token', err);
-      }
-    }
-
-    if (!noStore) {
-      try {
-        storeToken(token, io.env);
-      } catch (err) {
-        ui.err(`Error storing token: ${messageFor(err)}`);
-        ui.err(`${wrapAtLength('Authentication was successful, but the token was not persisted. The resulting token is shown below for your records.')}\n`);
-        outputSecret(ui, format, secret);
-        return ExitCode.RemoteError;
-      }
-      warnAboutEnvToken(ctx);
-    } else if (!tokenOnly) {
-      ui.err(
-        `${wrapAtLength('The token was not stored in token helper. Set the VAULT_TOKEN environment variable or pass the token below with each request to the server.')}\n`,
-      );
-    }
-
-    if (noPrint) return ExitCode.Ok;
-    if (field !== '') return printRawField(ui, format, secret, field);
-    if (format === 'table') {
-      ui.out(
-        noStore
-          ? 'Success! You are now authenticated.\n'
-          : `${wrapAtLength(
-              'Success! You are now authenticated. The token information displayed below is already stored in the token helper. You do NOT need to run "coffer login" again. Future requests will automatically use this token.',
-            )}\n`,
-      );
-    }
-    return outputSecret(ui, format, secret);
+    if (method === 'token') return tokenLogin(ctx, opts);
+    return methodLogin(ctx, method, opts);
   },
 });
