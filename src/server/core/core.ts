@@ -499,6 +499,8 @@ export class Core {
       }
       this.validateTtls(request.config?.default_lease_ttl ?? 0, request.config?.max_lease_ttl ?? 0);
       const entry = newMountEntry({ ...request, type, options });
+      // Vault names auth mount accessors auth_<type>_<hex> (templated policies quote them).
+      if (isAuth) entry.accessor = `auth_${entry.accessor}`;
       const mounted = await this.instantiate(entry);
       await this.saveMountTable([...this.mountTable, entry]);
       this.router.set(entry.path, mounted);

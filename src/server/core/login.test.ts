@@ -66,6 +66,7 @@ describe('logins through auth methods', () => {
     const { rootToken, call } = await setup();
     const auths = (await call('read', 'sys/auth', rootToken)).response?.data as Record<string, { type: string; accessor: string }>;
     expect(auths['k8s/']).toMatchObject({ type: 'fake' });
+    expect(auths['k8s/']?.accessor).toMatch(/^auth_fake_[0-9a-f]{8}$/);
     const login = await call('update', 'auth/k8s/login/bob', undefined, { ns: 'team-a' });
     const auth = login.response?.auth;
     expect(auth).toMatchObject({ policies: ['default', 'tenant'], metadata: { name: 'bob' }, orphan: true, token_type: 'service' });
