@@ -1,4 +1,4 @@
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../../../shared/keyed-mutex.js';
 import { LockoutTracker } from './lockout.js';
 import { DummyVerifier, type ScryptParams } from './password.js';
 

@@ -15,7 +15,7 @@
 import { PermissionDeniedError } from '../../../shared/errors.js';
 import { parseDurationSeconds } from '../../../shared/duration.js';
 import { getJson, parseBool, putJson, type MountView, type Storage } from '../../sdk/index.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../../../shared/keyed-mutex.js';
 
 export const LOCKOUT_PREFIX = 'lockout/';
 

@@ -4,7 +4,7 @@
  */
 import { UserError } from '../../../shared/errors.js';
 import type { FieldShape, Handler } from '../../sdk/index.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../../../shared/keyed-mutex.js';
 
 export const UPGRADING_MESSAGE =
   'Upgrading from non-versioned to versioned data. This backend will be unavailable for a brief period and will resume service shortly.';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AppError } from '../../../shared/errors.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../../../shared/keyed-mutex.js';
 import { effectiveMaxVersions, formatTime, scheduledDeletion, newMetadata, versionsFolder } from './version-store.js';
 import { ManualClock, PATCH, v2Backend } from './testing.js';
 

@@ -2,8 +2,8 @@
  * A per-key async mutex: callers for the same key run one at a time, in arrival order;
  * different keys never wait for each other. Idle keys hold no memory.
  *
- * This serialises read-modify-write cycles inside one engine instance (one mount on one
- * node), which is what stops two concurrent writes from both taking version N+1.
+ * Serialises read-modify-write cycles per key inside one process (e.g. one mount on one
+ * node): what stops two concurrent writes from both taking KV version N+1.
  */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();
