@@ -13,7 +13,7 @@ import {
   type LogicalResponse,
   type PathSpec,
 } from '../sdk/index.js';
-import { parseCidrs } from './cidr.js';
+import { parseCidrs } from '../../shared/cidr.js';
 import { containsGlob, isSubset, NON_ASSIGNABLE_POLICIES, removeDuplicates, sanitizePolicies } from './policies.js';
 import { authBlock, lookupData, type TokenAuthResponse } from './responses.js';
 import { newRole, renderRole, ROLE_TOKEN_TYPES, type RoleTokenType, type TokenRole } from './roles.js';

@@ -19,7 +19,7 @@ import { randomBase62 } from '../../shared/random.js';
 import type { Storage, StorageOp } from '../sdk/index.js';
 import { decodeJson, encodeJson } from '../sdk/index.js';
 import { aesGcmBatchCrypto, BATCH_TOKEN_PREFIX, openBatchToken, sealBatchToken, type BatchTokenCrypto } from './batch.js';
-import { remoteAddrAllowed } from './cidr.js';
+import { remoteAddrAllowed } from '../../shared/cidr.js';
 import { sanitizePolicies } from './policies.js';
 import { normaliseRole, type TokenRole } from './roles.js';
 import { calculateTtl, effectiveTtls, type TtlLimits } from './ttl.js';

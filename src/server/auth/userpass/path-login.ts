@@ -4,7 +4,7 @@
  */
 import { PermissionDeniedError, UserError } from '../../../shared/errors.js';
 import { definePath, f, loginTokenSettings, type LoginAuth, type LogicalRequest } from '../../sdk/index.js';
-import { remoteAddrAllowed } from './cidr.js';
+import { remoteAddrAllowed } from '../../../shared/cidr.js';
 import { USERNAME_PATTERN, type UserpassContext } from './context.js';
 import { mountLockoutConfig, type LoginAttempt } from './lockout.js';
 import { hashPassword, needsRehash, samePasswordRecord, verifyPassword, type PasswordRecord } from './password.js';

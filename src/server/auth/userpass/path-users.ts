@@ -14,7 +14,7 @@ import {
   type TokenFieldValues,
   type TokenParams,
 } from '../../sdk/index.js';
-import { normaliseCidrs } from './cidr.js';
+import { parseCidrs as normaliseCidrs } from '../../../shared/cidr.js';
 import { USERNAME_PATTERN, type UserpassContext } from './context.js';
 import { unlockUser } from './lockout.js';
 import { passwordRecordFromInput } from './password.js';

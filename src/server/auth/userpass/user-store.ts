@@ -4,7 +4,7 @@
  */
 import { InternalError } from '../../../shared/errors.js';
 import { DEFAULT_TOKEN_PARAMS, getJson, putJson, renderTokenParams, type Storage, type TokenParams } from '../../sdk/index.js';
-import { displayCidr } from './cidr.js';
+import { displayCidr } from '../../../shared/cidr.js';
 import type { PasswordRecord } from './password.js';
 
 export const USER_PREFIX = 'user/';
