@@ -13,7 +13,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UserError } from '../../../shared/errors.js';
 import { DEFAULT_TOKEN_PARAMS, encodeJson, getJson, type Storage, type StorageOp, type TokenParams } from '../../sdk/index.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../../../shared/keyed-mutex.js';
 
 export const SALT_KEY = 'salt';
 export const ROLE_PREFIX = 'role/';
