@@ -554,6 +554,7 @@ describe('server', () => {
             address: 'http://127.0.0.1:8200',
             addresses: ['http://127.0.0.1:8200'],
             logLevel: options.logLevel ?? 'info',
+            reload: () => Promise.resolve(),
             rootToken: 'root',
             unsealKey: 'UNSEALKEY=',
             close: () => {
@@ -590,7 +591,7 @@ describe('server', () => {
     const pending = run(['server', '-dev', '-dev-root-token-id=root', '-dev-listen-address=127.0.0.1:8200'], { loadServer: fakeServer(record, closed), signals });
     await new Promise((r) => setTimeout(r, 50));
     expect(record).toEqual([{ dev: { rootTokenId: 'root', listenAddress: '127.0.0.1:8200' } }]);
-    expect(signals.count()).toBe(2);
+    expect(signals.count()).toBe(3); // SIGINT, SIGTERM, SIGHUP
     signals.emit('SIGINT');
     const r = await pending;
     expect(r.code).toBe(0);

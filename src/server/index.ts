@@ -25,6 +25,8 @@ export interface RunningServer {
   /** Dev mode only: the root token and the single unseal key (base64). */
   readonly rootToken?: string;
   readonly unsealKey?: string;
+  /** SIGHUP: reopen audit files (after log rotation). */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 

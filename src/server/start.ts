@@ -164,6 +164,9 @@ async function serve(core: Core, logger: Logger, logLevel: string, listeners: re
     address: addresses[0] as string,
     addresses,
     logLevel,
+    async reload() {
+      await core.audit.reopen();
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -171,12 +171,21 @@ Usage: coffer server [options]
           },
         );
       };
+      // SIGHUP reopens audit files (log rotation), as Vault does, instead of killing the server.
+      const onReload = (): void => {
+        server.reload().then(
+          () => ui.out('==> Coffer reload triggered: audit devices reopened'),
+          (err: unknown) => ui.err(`Error reloading: ${messageFor(err)}`),
+        );
+      };
       const cleanup = (): void => {
         io.signals.off('SIGINT', onSignal);
         io.signals.off('SIGTERM', onSignal);
+        io.signals.off('SIGHUP', onReload);
       };
       io.signals.on('SIGINT', onSignal);
       io.signals.on('SIGTERM', onSignal);
+      io.signals.on('SIGHUP', onReload);
     });
   },
 });

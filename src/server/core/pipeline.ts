@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { InternalError, PermissionDeniedError, SealedError, UnsupportedPathError, UserError } from '../../shared/errors.js';
 import type { Backend, LoginAuth, LogicalRequest, LogicalResponse, Operation, ResponseAuth } from '../sdk/index.js';
-import type { AuditAuth, AuditBroker, AuditRequestInput, AuditResponse, AuditWrapInfo } from '../audit/index.js';
+import type { AuditAuth, AuditBroker, AuditResponse, AuditResponseInput, AuditWrapInfo } from '../audit/index.js';
 import type { Acl, AclInput } from '../policy/index.js';
 import type { TokenEntry } from '../tokens/index.js';
 import {
@@ -178,8 +178,6 @@ export async function runPipeline(deps: PipelineDeps, request0: IncomingRequest)
   //     are audited. Unauthenticated paths skip the ACL.
   let used: TokenEntry | null = entry;
   if (!unauthenticated && entry && acl) {
-    // A wrapping token may only unwrap, look itself up or rewrap — whatever its ACL says.
-    if (isWrappingToken(entry) && !wrappingTokenMayCall(incoming.path)) await refuse(new PermissionDeniedError());
     const result = acl.allowOperation({
       path: incoming.path,
       operation: aclOperation(request.operation),
@@ -189,6 +187,9 @@ export async function runPipeline(deps: PipelineDeps, request0: IncomingRequest)
     const needsSudo = mounted.backend.isSpecialPath('root', match.relativePath);
     const allowed = result.allowed && (!needsSudo || result.sudo || result.isRoot);
     used = await deps.useToken(entry);
+    // A wrapping token may only unwrap, look itself up or rewrap — whatever its ACL says —
+    // and, as in Vault, a refused attempt still uses it up.
+    if (isWrappingToken(entry) && !wrappingTokenMayCall(incoming.path)) await refuse(new PermissionDeniedError());
     if (!allowed) await refuse(new PermissionDeniedError());
     if (!used) await refuse(new PermissionDeniedError('permission denied', { details: ['invalid token'] }));
   }
@@ -272,7 +273,7 @@ function auditRequestBase(
   token: string | undefined,
   entry: TokenEntry | null,
   mount: MountEntry | null,
-): AuditRequestInput {
+): AuditResponseInput {
   return {
     auth: entry
       ? {
@@ -301,6 +302,7 @@ function auditRequestBase(
       remoteAddress: incoming.remoteAddr,
     },
     nonHmacRequestKeys: mount?.config.audit_non_hmac_request_keys,
+    nonHmacResponseKeys: mount?.config.audit_non_hmac_response_keys,
   };
 }
 

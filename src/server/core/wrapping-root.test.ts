@@ -44,8 +44,7 @@ describe('response wrapping', () => {
     expect(body.wrap_info).toMatchObject({ ttl: 300, creation_path: 'secret/data/app' });
     const wrapToken = body.wrap_info.token;
 
-    // The wrapping token can do nothing else, and lookup does not consume it.
-    expect(await codeOf(call('read', 'secret/data/app', wrapToken))).toBe('ERR_PERMISSION_DENIED');
+    // Lookup does not consume the token.
     const lookup = await call('update', 'sys/wrapping/lookup', undefined, { token: wrapToken });
     expect(lookup.response?.data).toMatchObject({ creation_path: 'secret/data/app', creation_ttl: 300 });
 
@@ -53,6 +52,14 @@ describe('response wrapping', () => {
     const original = unwrapped.response?.raw?.body as { data: { data: Record<string, string> } };
     expect(original.data.data).toEqual({ password: 'pw' });
     await expect(call('update', 'sys/wrapping/unwrap', rootToken, { token: wrapToken })).rejects.toThrow(
+      'wrapping token is not valid or does not exist',
+    );
+
+    // A wrapping token can do nothing else, and trying spends it, as in Vault.
+    const again = await call('read', 'secret/data/app', rootToken, {}, { 'x-vault-wrap-ttl': '5m' });
+    const second = (again.response?.raw?.body as { wrap_info: { token: string } }).wrap_info.token;
+    expect(await codeOf(call('read', 'secret/data/app', second))).toBe('ERR_PERMISSION_DENIED');
+    await expect(call('update', 'sys/wrapping/unwrap', rootToken, { token: second })).rejects.toThrow(
       'wrapping token is not valid or does not exist',
     );
   });

@@ -76,7 +76,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       const path = pathOf(request);
       if (path.startsWith('/v1/')) {
         const mount = core.findMountFor(path.slice(4))?.path ?? '';
-        metrics.observeRequest({ mount, operation: request.method, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+        const operation = request.method === LIST_ALIAS_METHOD ? 'LIST' : request.method;
+        metrics.observeRequest({ mount, operation, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
       }
       done();
     });

@@ -132,7 +132,7 @@ class FileSink implements AuditSink {
       }
     }
     try {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await createParentDirs(dirname(path));
     } catch (err) {
       throw new Error(`unable to create file ${JSON.stringify(path)}: ${message(err)}`, { cause: err });
     }
@@ -175,4 +175,22 @@ async function writeAll(handle: FileHandleLike, data: Buffer, progress: { writte
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Creates missing parent directories one level at a time. Node 20's recursive mkdir never
+ * returns for some paths (under /proc it loops forever), which hung audit enable.
+ */
+async function createParentDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    const info = await stat(current).catch(() => null);
+    if (info) {
+      if (!info.isDirectory()) throw new Error(`ENOTDIR: not a directory, mkdir '${dir}'`);
+      break;
+    }
+    missing.push(current);
+    if (dirname(current) === current) break;
+  }
+  for (const path of missing.reverse()) await mkdir(path, { mode: 0o700 });
 }
