@@ -34,6 +34,7 @@ import {
   decodeJson,
   encodeJson,
   type BackendFactory,
+  type BackendSpec,
   type LoginAuth,
   type LogicalRequest,
   type MountView,
@@ -468,6 +469,16 @@ export class Core {
     const identityPolicies = await this.identity.policiesFor(entity.id);
     const auth = authBlock(created.entry, created.token, { leaseDuration: created.entry.lease_ttl, identityPolicies });
     return { auth, warnings: created.warnings };
+  }
+
+  /** Auth mounts whose method locks users out (for sys/locked-users). */
+  lockoutMounts(): { entry: MountEntry; lockout: NonNullable<BackendSpec['lockout']> }[] {
+    const out: { entry: MountEntry; lockout: NonNullable<BackendSpec['lockout']> }[] = [];
+    for (const [path, mounted] of this.router.entries()) {
+      const lockout = mounted.backend.spec.lockout;
+      if (path.startsWith('auth/') && lockout) out.push({ entry: mounted.entry, lockout });
+    }
+    return out;
   }
 
   /** The ACL of the caller of `requestId`, for sys endpoints that judge paths themselves. */

@@ -51,6 +51,13 @@ export interface BackendSpec {
   initialize?(): Promise<void>;
   /** Runs when the mount is disabled or the server seals. */
   cleanup?(): Promise<void>;
+  /** Auth methods that lock users out (Vault's user lockout) expose them to sys/locked-users. */
+  lockout?: {
+    /** Alias identifiers (e.g. usernames) locked right now. */
+    list(): Promise<string[]>;
+    /** True when a lock was removed. */
+    unlock(aliasIdentifier: string): Promise<boolean>;
+  };
 }
 
 /** What a factory is given when a mount is created or loaded. */

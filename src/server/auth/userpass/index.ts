@@ -4,6 +4,7 @@
  */
 import { defineBackend, type BackendFactory } from '../../sdk/index.js';
 import { createContext } from './context.js';
+import { listLockedUsers, unlockUser } from './lockout.js';
 import { pathLogin } from './path-login.js';
 import { pathUserPassword, pathUserPolicies, pathUsers, pathUsersList } from './path-users.js';
 import { DEFAULT_SCRYPT_PARAMS, validateScryptParams, type ScryptParams } from './password.js';
@@ -40,13 +41,17 @@ export function createUserpassFactory(options: UserpassFactoryOptions = {}): Bac
   const kdf = { ...(options.kdf ?? DEFAULT_SCRYPT_PARAMS) };
   validateScryptParams(kdf);
   const now = options.now ?? Date.now;
-  return () => {
+  return ({ storage }) => {
     const ctx = createContext(now, kdf);
     return defineBackend({
       kind: 'credential',
       help: USERPASS_HELP,
       specialPaths: { unauthenticated: ['login/*'] },
       paths: [pathLogin(ctx), pathUsersList(), pathUsers(ctx), pathUserPassword(ctx), pathUserPolicies(ctx)],
+      lockout: {
+        list: () => listLockedUsers(storage, now()),
+        unlock: (username) => unlockUser(storage, username.toLowerCase()),
+      },
     });
   };
 }

@@ -9,6 +9,7 @@ import { policyPaths } from '../../policy/index.js';
 import { authPaths } from './paths-auth.js';
 import { capabilityPaths } from './paths-capabilities.js';
 import { keyPaths } from './paths-keys.js';
+import { lockedUserPaths } from './paths-locked-users.js';
 import { metricsPaths } from './paths-metrics.js';
 import { mountPaths } from './paths-mounts.js';
 import { openApiPaths } from './paths-openapi.js';
@@ -43,7 +44,7 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
         'rekey/*',
         ...WRAPPING_UNAUTHENTICATED_PATHS,
       ],
-      root: ['seal', 'step-down', 'rotate', 'remount', 'auth/*', ...AUDIT_SUDO_PATHS],
+      root: ['seal', 'step-down', 'rotate', 'remount', 'auth/*', 'locked-users', 'locked-users/*', ...AUDIT_SUDO_PATHS],
     },
     paths: [
       ...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx), ...openApiPaths(ctx),
@@ -52,6 +53,7 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
       ...capabilityPaths(ctx),
       ...policyPaths(core.policies),
       ...metricsPaths(ctx),
+      ...lockedUserPaths(ctx),
       ...generateRootPaths({ generateRoot: core.generateRoot }),
       ...rekeyPaths({ rekey: core.rekey }),
       ...wrapPaths(core.wrapping, { callerOf: (requestId) => core.callerOf(requestId) }),
