@@ -53,6 +53,7 @@ import {
   type MountConfig,
   type MountEntry,
 } from './mount-table.js';
+import { RateLimiter } from './rate-limits.js';
 import { runPipeline, type IncomingRequest, type MountedBackend, type PipelineResult, type RequestAuth } from './pipeline.js';
 import { MountRouter } from './router.js';
 import { clearPrefix, createStorageView } from './storage-view.js';
@@ -143,6 +144,7 @@ export class Core {
   readonly cubbyholes: CubbyholeStore;
   readonly wrapping: WrappingService;
   readonly audit: AuditBroker;
+  readonly rateLimits: RateLimiter;
   readonly metrics: ServerMetrics | undefined;
   /** sys/generate-root and sys/rekey: key holders regenerate a root token or change the shares. */
   readonly generateRoot: GenerateRootAttempt;
@@ -216,6 +218,7 @@ export class Core {
       cubbyholes: this.cubbyholes,
       onError: (err) => this.logger.warn({ err }, 'wrapping token cleanup failed'),
     });
+    this.rateLimits = new RateLimiter(createStorageView(this.barrier, 'sys/quotas/'));
     // The device table lives at core/audit and the salts under audit/, behind the barrier.
     this.audit = createAuditBroker({ storage: this.barrier, logger: this.logger });
     const systemEntry = newMountEntry({
@@ -247,6 +250,7 @@ export class Core {
         revokeIfExhausted: (entry) => this.tokens.revokeIfExhausted(entry),
         wrapping: this.wrapping,
         completeLogin: (mount, requestPath, login) => this.completeLogin(mount, requestPath, login),
+        checkRateLimit: (input) => this.rateLimits.check(input),
         allowedWhileSealed: (path) => SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, '')),
         // As in Vault: lifecycle endpoints sit outside the audited router, and generate-root
         // and rekey bodies carry key shares.
@@ -744,6 +748,7 @@ export class Core {
     }
     // A device that cannot be reopened stays enabled and fails requests closed.
     await this.audit.load();
+    await this.rateLimits.load();
     this.unsealer = null;
     this.logger.info({ mounts: this.mountTable.length, auditDevices: this.audit.size }, 'unsealed');
   }
@@ -766,6 +771,7 @@ export class Core {
     this.batchKey?.fill(0);
     this.batchKey = null;
     await this.audit.close();
+    this.rateLimits.clear();
     this.unsealer = null;
     // Held key shares and any pending new root key are forgotten with the seal.
     this.generateRoot.reset();

@@ -53,3 +53,26 @@ describe('sys/locked-users with userpass', () => {
     expect((await call('read', 'sys/locked-users', rootToken)).response?.data).toMatchObject({ total: 0 });
   });
 });
+
+describe('sys/quotas/rate-limit through the pipeline', () => {
+  it('answers 429 once a client exceeds a login quota', async () => {
+    const physical = createInmemStorage();
+    const core = new Core({
+      physical,
+      barrier: createBarrier(physical),
+      backends: builtinSecretEngines,
+      authBackends: builtinAuthMethods,
+      logger: silentLogger(),
+      version: 'test',
+    });
+    const { keys, rootToken } = await core.initialize({ secretShares: 1, secretThreshold: 1 });
+    await core.unsealWithKeys(keys);
+    const call = (op: IncomingRequest['operation'], path: string, token: string | undefined, data: Record<string, unknown> = {}) =>
+      core.handleRequest({ operation: op, path, data, headers: {}, remoteAddr: '192.0.2.7', ...(token ? { clientToken: token } : {}) });
+    await call('update', 'sys/auth/approle', rootToken, { type: 'approle' });
+    await call('update', 'sys/quotas/rate-limit/logins', rootToken, { path: 'auth/approle/login', rate: 2, interval: '1m' });
+    expect((await call('read', 'sys/quotas/rate-limit/logins', rootToken)).response?.data).toMatchObject({ rate: 2, interval: 60, type: 'rate-limit' });
+    for (let i = 0; i < 2; i++) expect(await codeOf(call('update', 'auth/approle/login', undefined, { role_id: 'x', secret_id: 'y' }))).toBe('ERR_INVALID_REQUEST');
+    expect(await codeOf(call('update', 'auth/approle/login', undefined, { role_id: 'x', secret_id: 'y' }))).toBe('ERR_RATE_LIMITED');
+  });
+});

@@ -77,6 +77,8 @@ export interface PipelineDeps {
   revokeIfExhausted(entry: TokenEntry): Promise<void>;
   /** Response wrapping: validates wrapping tokens on sys/wrapping/* and wraps responses. */
   wrapping: WrappingService;
+  /** Throws a 429 when a rate-limit quota covering the request has no room for this client. */
+  checkRateLimit(input: { path: string; mountPath: string; role: string | undefined; clientAddr: string }): void;
   /** Creates the identity and the token for a successful login. */
   completeLogin(mount: MountEntry, requestPath: string, login: LoginAuth): Promise<{ auth: ResponseAuth; warnings: string[] }>;
   /** Paths of the sys backend that answer while sealed (init, seal-status, unseal, health…). */
@@ -104,6 +106,17 @@ export async function runPipeline(deps: PipelineDeps, request0: IncomingRequest)
 
   // 2. Longest-prefix mount lookup.
   const match = deps.route(incoming.path);
+
+  // Rate-limit quotas apply before any work is done for the client (lifecycle endpoints exempt).
+  if (match && !sealedSafe) {
+    const role = incoming.data['role'];
+    deps.checkRateLimit({
+      path: incoming.path,
+      mountPath: match.mountPath,
+      role: typeof role === 'string' ? role : undefined,
+      clientAddr: incoming.remoteAddr,
+    });
+  }
 
   // Response wrapping requested by header (400 on a malformed header, before anything runs).
   const wrapTtl = parseWrapTtl(incoming.headers['x-vault-wrap-ttl']);

@@ -10,6 +10,7 @@ import { authPaths } from './paths-auth.js';
 import { capabilityPaths } from './paths-capabilities.js';
 import { keyPaths } from './paths-keys.js';
 import { lockedUserPaths } from './paths-locked-users.js';
+import { quotaPaths } from './paths-quotas.js';
 import { metricsPaths } from './paths-metrics.js';
 import { mountPaths } from './paths-mounts.js';
 import { openApiPaths } from './paths-openapi.js';
@@ -54,6 +55,7 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
       ...policyPaths(core.policies),
       ...metricsPaths(ctx),
       ...lockedUserPaths(ctx),
+      ...quotaPaths(ctx),
       ...generateRootPaths({ generateRoot: core.generateRoot }),
       ...rekeyPaths({ rekey: core.rekey }),
       ...wrapPaths(core.wrapping, { callerOf: (requestId) => core.callerOf(requestId) }),
