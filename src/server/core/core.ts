@@ -533,6 +533,14 @@ export class Core {
       if (!entry) return;
       const mounted = this.router.get(path);
       this.router.delete(path);
+      if (kind === 'auth') {
+        // Vault revokes every token an auth mount issued (prefix `auth/<path>/`) when it is
+        // disabled; the router entry is gone, so no new login can race this.
+        for (const accessor of await this.tokens.listAccessors()) {
+          const token = await this.tokens.lookupByAccessor(accessor);
+          if (token && token.path.startsWith(path)) await this.tokens.revokeTree(token);
+        }
+      }
       await this.saveMountTable(this.mountTable.filter((m) => m !== entry));
       await mounted?.backend.spec.cleanup?.();
       await clearPrefix(this.barrier, entry.storage_prefix);

@@ -18,21 +18,27 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+/** An unsealed core with the real auth methods; requests come from `remoteAddr`. */
+async function unsealedCore(remoteAddr = '127.0.0.1') {
+  const physical = createInmemStorage();
+  const core = new Core({
+    physical,
+    barrier: createBarrier(physical),
+    backends: builtinSecretEngines,
+    authBackends: builtinAuthMethods,
+    logger: silentLogger(),
+    version: 'test',
+  });
+  const { keys, rootToken } = await core.initialize({ secretShares: 1, secretThreshold: 1 });
+  await core.unsealWithKeys(keys);
+  const call = (op: IncomingRequest['operation'], path: string, token: string | undefined, data: Record<string, unknown> = {}) =>
+    core.handleRequest({ operation: op, path, data, headers: {}, remoteAddr, ...(token ? { clientToken: token } : {}) });
+  return { rootToken, call };
+}
+
 describe('sys/locked-users with userpass', () => {
   it('locks a user out after the threshold, lists them, and unlocks them', async () => {
-    const physical = createInmemStorage();
-    const core = new Core({
-      physical,
-      barrier: createBarrier(physical),
-      backends: builtinSecretEngines,
-      authBackends: builtinAuthMethods,
-      logger: silentLogger(),
-      version: 'test',
-    });
-    const { keys, rootToken } = await core.initialize({ secretShares: 1, secretThreshold: 1 });
-    await core.unsealWithKeys(keys);
-    const call = (op: IncomingRequest['operation'], path: string, token: string | undefined, data: Record<string, unknown> = {}) =>
-      core.handleRequest({ operation: op, path, data, headers: {}, remoteAddr: '127.0.0.1', ...(token ? { clientToken: token } : {}) });
+    const { rootToken, call } = await unsealedCore();
 
     await call('update', 'sys/auth/userpass', rootToken, { type: 'userpass', config: { user_lockout_config: { lockout_threshold: 2 } } });
     await call('update', 'auth/userpass/users/bob', rootToken, { password: 'right-horse' });
@@ -56,19 +62,7 @@ describe('sys/locked-users with userpass', () => {
 
 describe('sys/quotas/rate-limit through the pipeline', () => {
   it('answers 429 once a client exceeds a login quota', async () => {
-    const physical = createInmemStorage();
-    const core = new Core({
-      physical,
-      barrier: createBarrier(physical),
-      backends: builtinSecretEngines,
-      authBackends: builtinAuthMethods,
-      logger: silentLogger(),
-      version: 'test',
-    });
-    const { keys, rootToken } = await core.initialize({ secretShares: 1, secretThreshold: 1 });
-    await core.unsealWithKeys(keys);
-    const call = (op: IncomingRequest['operation'], path: string, token: string | undefined, data: Record<string, unknown> = {}) =>
-      core.handleRequest({ operation: op, path, data, headers: {}, remoteAddr: '192.0.2.7', ...(token ? { clientToken: token } : {}) });
+    const { rootToken, call } = await unsealedCore('192.0.2.7');
     await call('update', 'sys/auth/approle', rootToken, { type: 'approle' });
     await call('update', 'sys/quotas/rate-limit/logins', rootToken, { path: 'auth/approle/login', rate: 2, interval: '1m' });
     expect((await call('read', 'sys/quotas/rate-limit/logins', rootToken)).response?.data).toMatchObject({ rate: 2, interval: 60, type: 'rate-limit' });

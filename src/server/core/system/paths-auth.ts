@@ -5,7 +5,7 @@ import type { MountEntry } from '../mount-table.js';
 import type { SystemContext } from './context.js';
 import { normaliseMountPath } from '../mount-table.js';
 import { parseMountConfig, stringOptions } from './paths-mounts.js';
-import { renderMount } from './render-mount.js';
+import { renderMount, renderTune } from './render-mount.js';
 
 const TOKEN_TYPES = ['default-service', 'default-batch', 'service', 'batch'];
 
@@ -73,14 +73,9 @@ export function authPaths(ctx: SystemContext) {
         read: async (_req, fields) => {
           const entry = core.getMount(authPath(fields.path));
           if (!entry) throw new UserError(`cannot fetch mount entry for "${authPath(fields.path)}"`);
-          const ttls = core.effectiveTtls(entry);
           return {
             data: {
-              default_lease_ttl: ttls.defaultLeaseTtl,
-              max_lease_ttl: ttls.maxLeaseTtl,
-              force_no_cache: entry.config.force_no_cache,
-              description: entry.description,
-              options: entry.options,
+              ...renderTune(core, entry),
               token_type: entry.config.token_type ?? 'default-service',
               ...(entry.config.user_lockout_config ? { user_lockout_config: entry.config.user_lockout_config } : {}),
             },

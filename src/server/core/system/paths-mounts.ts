@@ -4,7 +4,7 @@ import { PermissionDeniedError, UserError } from '../../../shared/errors.js';
 import { definePath, f } from '../../sdk/index.js';
 import { normaliseMountPath, type MountConfig } from '../mount-table.js';
 import type { SystemContext } from './context.js';
-import { renderMount } from './render-mount.js';
+import { renderMount, renderTune } from './render-mount.js';
 
 const mountConfigField = f.map({
   description:
@@ -84,16 +84,7 @@ export function mountPaths(ctx: SystemContext) {
         const path = requirePath(fields.path);
         const entry = core.getMount(path);
         if (!entry) throw new UserError(`cannot fetch mount entry for "${path}"`);
-        const ttls = core.effectiveTtls(entry);
-        return {
-          data: {
-            default_lease_ttl: ttls.defaultLeaseTtl,
-            max_lease_ttl: ttls.maxLeaseTtl,
-            force_no_cache: entry.config.force_no_cache,
-            description: entry.description,
-            options: entry.options,
-          },
-        };
+        return { data: renderTune(core, entry) };
       },
       update: async (req, fields) => {
         const path = requirePath(fields.path);

@@ -34,3 +34,15 @@ export function renderMount(core: Core, entry: MountEntry): Record<string, unkno
     uuid: entry.uuid,
   };
 }
+
+/** A mount's tune as `GET sys/mounts/:path/tune` (and sys/auth's) shows it: effective TTLs. */
+export function renderTune(core: Core, entry: MountEntry): Record<string, unknown> {
+  const ttls = core.effectiveTtls(entry);
+  return {
+    default_lease_ttl: ttls.defaultLeaseTtl,
+    max_lease_ttl: ttls.maxLeaseTtl,
+    force_no_cache: entry.config.force_no_cache,
+    description: entry.description,
+    options: entry.options,
+  };
+}
