@@ -34,6 +34,32 @@ export interface PathSpec<S extends FieldShape = FieldShape> {
   description?: string;
 }
 
+/** What `renew` and `revoke` of a leased secret are given. */
+export interface LeaseRequest {
+  readonly leaseId: string;
+  readonly storage: Storage;
+  readonly mount: MountView;
+  /** What the backend put in `LeaseSecret.internalData` when it issued the secret. */
+  readonly internalData: Readonly<Record<string, unknown>>;
+  /** Requested renewal increment in seconds (0 = the default). */
+  readonly increment: number;
+  /** Unix ms the lease was issued and its current expiry. */
+  readonly issueTimeMs: number;
+  readonly expireTimeMs: number;
+}
+
+/** A kind of leased secret a backend issues (Vault's framework.Secret). */
+export interface SecretKind {
+  type: string;
+  /** Seconds; 0 = the mount's default. */
+  defaultTtl?: number;
+  maxTtl?: number;
+  /** Extends the lease; returns the granted TTL (seconds), or null to refuse renewal. */
+  renew?(req: LeaseRequest): Promise<{ ttl: number; warnings?: string[] } | null>;
+  /** Destroys what the lease stands for (drops the database user, revokes the cert…). */
+  revoke(req: LeaseRequest): Promise<void>;
+}
+
 export interface SpecialPaths {
   /** Paths reachable without a token. A trailing `*` matches any suffix. */
   unauthenticated?: readonly string[];
@@ -47,6 +73,8 @@ export interface BackendSpec {
   help: string;
   paths: readonly PathSpec<any>[];
   specialPaths?: SpecialPaths;
+  /** Kinds of leased secrets this backend issues, renews and revokes. */
+  secrets?: readonly SecretKind[];
   /** Runs once after the backend is mounted (or the server unsealed), before it serves. */
   initialize?(): Promise<void>;
   /** Runs when the mount is disabled or the server seals. */

@@ -102,7 +102,26 @@ export interface LoginAuth {
   groupAliases?: readonly string[];
 }
 
+/**
+ * A leased secret in a response (dynamic database credentials, PKI certificates…). The
+ * core registers the lease and answers with `lease_id`/`lease_duration`/`renewable`;
+ * `internalData` is stored with the lease and handed back to the backend's `renew` and
+ * `revoke`, never to the client.
+ */
+export interface LeaseSecret {
+  /** Names the backend's `SecretKind` that renews and revokes it. */
+  kind: string;
+  /** Seconds; 0 = the kind's or mount's default. */
+  ttl: number;
+  /** Seconds from issue; 0 = the kind's or mount's maximum. */
+  maxTtl?: number;
+  renewable: boolean;
+  internalData: Readonly<Record<string, unknown>>;
+}
+
 export interface LogicalResponse {
+  /** A leased secret: the core registers a lease for it. */
+  secret?: LeaseSecret;
   /** Set by credential backends on a successful login. */
   login?: LoginAuth;
   /** Set by the token backend (and, later, by the core for logins). */
