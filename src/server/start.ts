@@ -11,7 +11,7 @@ import { REPORTED_VERSION } from '../shared/version.js';
 import { createBarrier } from './barrier/index.js';
 import { loadServerConfig, type ServerConfig } from './config/index.js';
 import { Core } from './core/index.js';
-import { builtinAuthMethods } from './auth/index.js';
+import { createAuthMethods } from './auth/index.js';
 import { builtinSecretEngines } from './engines/index.js';
 import { createServerMetrics } from './metrics/index.js';
 import { createHttpApp, DEFAULT_MAX_REQUEST_SIZE } from './http/app.js';
@@ -104,7 +104,7 @@ function createCore(physical: PhysicalStorage, logger: Logger, ttls: { defaultLe
     physical,
     barrier: createBarrier(physical),
     backends: builtinSecretEngines,
-    authBackends: builtinAuthMethods,
+    authBackends: createAuthMethods(logger),
     logger,
     version: REPORTED_VERSION,
     metrics,

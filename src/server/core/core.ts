@@ -533,6 +533,9 @@ export class Core {
       if (!entry) return;
       const mounted = this.router.get(path);
       this.router.delete(path);
+      // Disabling an auth method revokes every token it issued, as Vault does. Until
+      // leases index tokens by path this walks the accessors (an admin operation).
+      if (kind === 'auth') await this.revokeTokensIssuedUnder(path);
       if (kind === 'auth') {
         // Vault revokes every token an auth mount issued (prefix `auth/<path>/`) when it is
         // disabled; the router entry is gone, so no new login can race this.
@@ -646,6 +649,13 @@ export class Core {
   }
 
   // ---- internals ---------------------------------------------------------------------
+
+  private async revokeTokensIssuedUnder(mountPath: string): Promise<void> {
+    for (const accessor of await this.tokens.listAccessors()) {
+      const entry = await this.tokens.lookupByAccessor(accessor);
+      if (entry?.path.startsWith(mountPath)) await this.tokens.revokeTree(entry);
+    }
+  }
 
   private async loadBatchKey(): Promise<Uint8Array> {
     if (this.batchKey) return this.batchKey;

@@ -103,11 +103,16 @@ describe('logins through auth methods', () => {
     expect(await codeOf(call('update', 'auth/k8s/login/carol', undefined, {}))).toBe('ERR_PERMISSION_DENIED');
   });
 
-  it('disables a method and refuses unknown method types', async () => {
+  it('disables a method (revoking its tokens) and refuses unknown method types', async () => {
     const { rootToken, call } = await setup();
     expect(await codeOf(call('update', 'sys/auth/nope', rootToken, { type: 'nope' }))).toBe('ERR_INVALID_REQUEST');
     expect(await codeOf(call('update', 'sys/auth/token', rootToken, { type: 'fake' }))).toBe('ERR_PERMISSION_DENIED');
+    const issued = (await call('update', 'auth/k8s/login/bob', undefined, {})).response?.auth?.client_token ?? '';
+    const other = (await call('update', 'auth/token/create', rootToken, { policies: ['default'] })).response?.auth?.client_token ?? '';
     await call('delete', 'sys/auth/k8s', rootToken);
     expect(await codeOf(call('update', 'auth/k8s/login/bob', undefined, {}))).toBe('ERR_PERMISSION_DENIED');
+    // Tokens the method issued die with it; others do not.
+    expect(await codeOf(call('read', 'auth/token/lookup-self', issued))).toBe('ERR_PERMISSION_DENIED');
+    expect(await codeOf(call('read', 'auth/token/lookup-self', other))).toBe('ok');
   });
 });
