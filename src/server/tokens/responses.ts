@@ -94,7 +94,8 @@ export function lookupData(
   if (identity.length > 0) data['identity_policies'] = identity;
   if (entry.role !== '') data['role'] = entry.role;
   if (entry.period !== 0) data['period'] = entry.period;
-  if (entry.bound_cidrs.length > 0) data['bound_cidrs'] = [...entry.bound_cidrs];
+  // Vault (go-sockaddr) renders a host-length block as the bare address: `127.0.0.1`, not `/32`.
+  if (entry.bound_cidrs.length > 0) data['bound_cidrs'] = entry.bound_cidrs.map((c) => c.replace(c.includes(':') ? /\/128$/ : /\/32$/, ''));
   if (entry.last_renewal_time_ms > 0) {
     data['last_renewal_time'] = Math.floor(entry.last_renewal_time_ms / 1000);
     data['last_renewal'] = formatRfc3339Nano(new Date(entry.last_renewal_time_ms));
