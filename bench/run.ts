@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { AUTHZ_DEFAULTS, runAuthzBench } from './authz.js';
 import { backgroundCpuCores, killAllChildren, RESULTS_DIR, selectServerBuild, type ServerBuild } from './harness.js';
 import { KV_DEFAULTS, runKvBench } from './kv.js';
+import { LOGINS_DEFAULTS, runLoginsBench } from './logins.js';
 
 interface BenchOutcome {
   /** Printed after the run. */
@@ -60,6 +61,19 @@ const BENCHMARKS: Benchmark[] = [
         warmupSec: s.warmupSec ?? AUTHZ_DEFAULTS.warmupSec,
         connections: s.connections ?? AUTHZ_DEFAULTS.connections,
         ...(s.dataDir !== undefined ? { dataDir: s.dataDir } : {}),
+      });
+      return { ...report };
+    },
+  },
+  {
+    name: 'logins',
+    description: 'Logins/s for approle, userpass, jwt and kubernetes (TokenReview), service and batch tokens, vs bare POST and vault-benchmark',
+    run: async (s) => {
+      const report = await runLoginsBench({
+        durationSec: s.durationSec ?? LOGINS_DEFAULTS.durationSec,
+        warmupSec: s.warmupSec ?? LOGINS_DEFAULTS.warmupSec,
+        connections: s.connections ?? LOGINS_DEFAULTS.connections,
+        userpassConnections: LOGINS_DEFAULTS.userpassConnections,
       });
       return { ...report };
     },
