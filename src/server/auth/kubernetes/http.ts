@@ -3,8 +3,8 @@
  * default over node:https with the configured cluster CA (Vault's TLS client with the
  * `kubernetes_ca_cert` pool). Tests can substitute it (`fetchImpl`).
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 export interface KubeRequest {
   method: 'GET' | 'POST';
@@ -25,6 +25,28 @@ export interface KubeResponse {
 export type KubeFetch = (request: KubeRequest) => Promise<KubeResponse>;
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * Keep-alive agents, one per trusted CA bundle: a TLS handshake per TokenReview cost
+ * milliseconds per login. Bounded, since the CA is configuration, not client input.
+ */
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+const httpsAgents = new Map<string, HttpsAgent>();
+const MAX_AGENTS = 16;
+
+function httpsAgentFor(caPem: string | undefined): HttpsAgent {
+  const key = caPem ?? '';
+  let agent = httpsAgents.get(key);
+  if (!agent) {
+    if (httpsAgents.size >= MAX_AGENTS) {
+      for (const old of httpsAgents.values()) old.destroy();
+      httpsAgents.clear();
+    }
+    agent = new HttpsAgent({ keepAlive: true, maxSockets: 64, ...(caPem !== undefined ? { ca: caPem } : {}) });
+    httpsAgents.set(key, agent);
+  }
+  return agent;
+}
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 export const nodeKubeFetch: KubeFetch = (request) =>
@@ -37,8 +59,7 @@ export const nodeKubeFetch: KubeFetch = (request) =>
         ...request.headers,
         ...(request.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(request.body)) } : {}),
       },
-      agent: false as const,
-      ...(secure && request.caPem !== undefined ? { ca: request.caPem } : {}),
+      agent: secure ? httpsAgentFor(request.caPem) : httpAgent,
       ...(request.signal !== undefined ? { signal: request.signal } : {}),
     };
     const onResponse = (res: IncomingMessage): void => {
