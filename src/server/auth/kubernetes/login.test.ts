@@ -429,3 +429,39 @@ describe('kubernetes auth: login', () => {
     });
   });
 });
+
+describe('kubernetes auth: local token validation (no TokenReview)', () => {
+  it('verifies against the cluster JWKS, never calls TokenReview, and still refuses forged and wrong-audience tokens', async () => {
+    const b = await backend({ local_token_validation: true });
+    await role(b, 'tenant-a', tenantRole);
+    const reviewsBefore = tokenReviews().length;
+    const auth = await login(b, 'tenant-a', await saToken('tenant-a', 'app'));
+    expect(auth.metadata).toMatchObject({ service_account_namespace: 'tenant-a', service_account_name: 'app' });
+    expect(tokenReviews().length).toBe(reviewsBefore);
+
+    // A token signed by another cluster's key does not verify.
+    const other = await start();
+    try {
+      other.createNamespace('tenant-a');
+      other.createServiceAccount('tenant-a', 'app');
+      const forged = (await other.client.requestToken('tenant-a', 'app', { audiences: ['vault'] })).status.token;
+      await expectDenied(login(b, 'tenant-a', forged), /cluster JWKS/);
+    } finally {
+      await other.close();
+    }
+    await expectDenied(login(b, 'tenant-a', await saToken('tenant-a', 'app', ['not-vault'])), /aud/);
+    expect(tokenReviews().length).toBe(reviewsBefore);
+  });
+
+  it('verifies against pem_keys when they are configured', async () => {
+    const { createPublicKey } = await import('node:crypto');
+    const jwks = await kube.client.request<{ keys: JsonWebKey[] }>('GET', '/openid/v1/jwks');
+    const pem = jwks.keys.map((k) => createPublicKey({ key: k, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString());
+    const b = await backend({ local_token_validation: true, pem_keys: pem });
+    await role(b, 'tenant-a', tenantRole);
+    const before = kube.requests.length;
+    await login(b, 'tenant-a', await saToken('tenant-a', 'app'));
+    // Only the TokenRequest the test itself made reached the API server.
+    expect(kube.requests.slice(before).filter((r) => r.path.includes('tokenreviews') || r.path.includes('jwks'))).toEqual([]);
+  });
+});

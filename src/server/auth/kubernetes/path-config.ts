@@ -16,6 +16,13 @@ export interface KubeAuthConfig {
   issuer: string;
   disable_iss_validation: boolean;
   disable_local_ca_jwt: boolean;
+  /**
+   * Coffer extension: validate login JWTs locally (signature against `pem_keys`, else the
+   * cluster's published JWKS at /openid/v1/jwks; expiry, audience, issuer) and skip the
+   * TokenReview call. Faster and works without reviewer RBAC, but a deleted ServiceAccount's
+   * unexpired token still logs in — keep projected token lifetimes short.
+   */
+  local_token_validation?: boolean;
 }
 
 export async function loadConfig(storage: Pick<Storage, 'get'>): Promise<KubeAuthConfig | null> {
@@ -36,6 +43,11 @@ const configFields = {
   disable_iss_validation: f.bool({ description: 'Deprecated: disable JWT issuer validation.', default: true }),
   disable_local_ca_jwt: f.bool({
     description: 'Disable defaulting to the local CA cert and service account JWT when running in a Kubernetes pod.',
+    default: false,
+  }),
+  local_token_validation: f.bool({
+    description:
+      'Validate login JWTs locally (pem_keys, else the cluster JWKS at /openid/v1/jwks) instead of calling TokenReview. A deleted ServiceAccount is then not detected until its token expires.',
     default: false,
   }),
 };
@@ -59,6 +71,7 @@ export function pathConfig(): PathSpec<typeof configFields> {
             issuer: config.issuer,
             disable_iss_validation: config.disable_iss_validation,
             disable_local_ca_jwt: config.disable_local_ca_jwt,
+            local_token_validation: config.local_token_validation ?? false,
           },
         };
       },
@@ -90,6 +103,7 @@ export function pathConfig(): PathSpec<typeof configFields> {
           issuer: fields.issuer ?? '',
           disable_iss_validation: fields.disable_iss_validation,
           disable_local_ca_jwt: fields.disable_local_ca_jwt,
+          local_token_validation: fields.local_token_validation,
         };
         await putJson(req.storage, CONFIG_KEY, config);
         return null;

@@ -16,6 +16,7 @@
  * goes to the logger. An unreachable or failing TokenReview API is a refusal too (403, as
  * in Vault): there is no fail-open path.
  */
+import { createPublicKey, type KeyObject, type JsonWebKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
@@ -67,6 +68,33 @@ interface ApiAccess {
 }
 
 /** Vault's client setup: the configured CA and reviewer JWT, else the pod's own (unless disabled). */
+const CLUSTER_KEYS_TTL_MS = 5 * 60 * 1000;
+const clusterKeyCache = new Map<string, { keys: KeyObject[]; fetchedMs: number }>();
+
+/** The cluster's service-account signing keys from /openid/v1/jwks, cached for 5 minutes. */
+async function clusterKeys(ctx: LoginContext, access: ApiAccess, refresh: boolean): Promise<KeyObject[]> {
+  const cached = clusterKeyCache.get(access.host);
+  if (cached && !refresh && ctx.now() - cached.fetchedMs < CLUSTER_KEYS_TTL_MS) return cached.keys;
+  const res = await ctx.fetchImpl({
+    method: 'GET',
+    url: `${access.host}/openid/v1/jwks`,
+    headers: { Accept: 'application/json', ...(access.reviewerJwt ? { Authorization: `Bearer ${access.reviewerJwt}` } : {}) },
+    ...(access.caPem !== undefined ? { caPem: access.caPem } : {}),
+  });
+  if (res.status !== 200) throw new JwtRejected(`could not fetch the cluster JWKS (status ${res.status})`);
+  const body = JSON.parse(res.body) as { keys?: JsonWebKey[] };
+  const keys: KeyObject[] = [];
+  for (const jwk of body.keys ?? []) {
+    try {
+      keys.push(createPublicKey({ key: jwk, format: 'jwk' }));
+    } catch {
+      // a key type we do not use
+    }
+  }
+  clusterKeyCache.set(access.host, { keys, fetchedMs: ctx.now() });
+  return keys;
+}
+
 async function apiAccess(config: KubeAuthConfig, ctx: LoginContext): Promise<ApiAccess> {
   const local = !config.disable_local_ca_jwt;
   let caPem: string | undefined = config.kubernetes_ca_cert !== '' ? config.kubernetes_ca_cert : undefined;
@@ -112,6 +140,17 @@ export function pathLogin(ctx: LoginContext): PathSpec<typeof loginFields> {
           if (config.pem_keys.length > 0) {
             const keys = config.pem_keys.map(parsePublicKeyPem);
             if (!(await verifySignature(jwt, keys))) throw new JwtRejected('failed to verify token signature with the configured pem_keys');
+          } else if (config.local_token_validation) {
+            // No pem_keys: the cluster's own published keys (re-fetched once on a miss, for rotation).
+            const access = await apiAccess(config, ctx);
+            const verified =
+              (await verifySignature(jwt, await clusterKeys(ctx, access, false))) ||
+              (await verifySignature(jwt, await clusterKeys(ctx, access, true)));
+            if (!verified) throw new JwtRejected('failed to verify token signature with the cluster JWKS');
+          }
+          if (config.local_token_validation && role.audience.trim() === '' && claims['aud'] !== undefined) {
+            // Without TokenReview nobody else checks the audience: require the role to bind one.
+            throw new JwtRejected('local token validation needs the role to set an audience');
           }
           const issuer = !config.disable_iss_validation && config.issuer !== '' ? config.issuer : undefined;
           const audience = role.audience.trim() !== '' ? role.audience : undefined;
@@ -156,22 +195,25 @@ export function pathLogin(ctx: LoginContext): PathSpec<typeof loginFields> {
         }
         const aliasName = role.alias_name_source === 'serviceaccount_name' ? `${sa.namespace}/${sa.name}` : sa.uid;
 
-        // 4. Ask the cluster. Vault asks for the role's audience, else the JWT's own.
-        try {
-          const reviewed = await reviewToken(ctx.fetchImpl, {
-            host: access.host,
-            caPem: access.caPem,
-            bearer: access.reviewerJwt ?? jwt,
-            jwt,
-            audiences: role.audience.trim() !== '' ? [role.audience] : sa.audiences,
-            ...(req.signal ? { signal: req.signal } : {}),
-          });
-          if (reviewed.name !== sa.name) throw new TokenReviewFailed('rejected', 'JWT names did not match');
-          if (reviewed.uid !== sa.uid) throw new TokenReviewFailed('rejected', 'JWT UIDs did not match');
-          if (reviewed.namespace !== sa.namespace) throw new TokenReviewFailed('rejected', 'JWT namespaces did not match');
-        } catch (err) {
-          if (err instanceof TokenReviewFailed) throw deny(err.message, err.kind === 'unavailable' ? 'warn' : 'info');
-          throw err;
+        // 4. Ask the cluster (unless validating locally). Vault asks for the role's audience,
+        //    else the JWT's own.
+        if (!config.local_token_validation) {
+          try {
+            const reviewed = await reviewToken(ctx.fetchImpl, {
+              host: access.host,
+              caPem: access.caPem,
+              bearer: access.reviewerJwt ?? jwt,
+              jwt,
+              audiences: role.audience.trim() !== '' ? [role.audience] : sa.audiences,
+              ...(req.signal ? { signal: req.signal } : {}),
+            });
+            if (reviewed.name !== sa.name) throw new TokenReviewFailed('rejected', 'JWT names did not match');
+            if (reviewed.uid !== sa.uid) throw new TokenReviewFailed('rejected', 'JWT UIDs did not match');
+            if (reviewed.namespace !== sa.namespace) throw new TokenReviewFailed('rejected', 'JWT namespaces did not match');
+          } catch (err) {
+            if (err instanceof TokenReviewFailed) throw deny(err.message, err.kind === 'unavailable' ? 'warn' : 'info');
+            throw err;
+          }
         }
 
         const metadata = {
