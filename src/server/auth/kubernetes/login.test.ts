@@ -455,7 +455,7 @@ describe('kubernetes auth: local token validation (no TokenReview)', () => {
 
   it('verifies against pem_keys when they are configured', async () => {
     const { createPublicKey } = await import('node:crypto');
-    const jwks = await kube.client.request<{ keys: JsonWebKey[] }>('GET', '/openid/v1/jwks');
+    const jwks = await kube.client.request<{ keys: import('node:crypto').JsonWebKey[] }>('GET', '/openid/v1/jwks');
     const pem = jwks.keys.map((k) => createPublicKey({ key: k, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString());
     const b = await backend({ local_token_validation: true, pem_keys: pem });
     await role(b, 'tenant-a', tenantRole);
