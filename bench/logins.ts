@@ -1,6 +1,7 @@
 /**
  * Logins per second: approle, userpass, jwt (`jwt_validation_pubkeys`) and kubernetes
- * (TokenReview against the in-process Kubernetes test API, with and without `pem_keys`),
+ * (TokenReview against the in-process Kubernetes test API, with and without `pem_keys`, and
+ * local validation against the cluster JWKS without TokenReview),
  * each with service and batch tokens, next to a bare `node:http` POST ceiling returning a
  * login-shaped body, and against vault-benchmark's published figure (~5,178 approle
  * logins/s on an in-memory dev server).
@@ -339,6 +340,8 @@ export async function runLoginsBench(options: LoginsBenchOptions): Promise<Login
     const kubeMounts = [
       { mount: 'kubernetes', label: 'TokenReview', config: kubeConfig, types: TOKEN_TYPES },
       { mount: 'kubernetes-pem', label: 'pem_keys + TokenReview', config: { ...kubeConfig, pem_keys: kube.pemKeys }, types: ['service'] as const },
+      // Local validation: the signature against the cluster's keys, no TokenReview call.
+      { mount: 'kubernetes-local', label: 'local JWKS', config: { ...kubeConfig, local_token_validation: true }, types: TOKEN_TYPES },
     ];
     for (const m of kubeMounts) {
       await call('POST', `sys/auth/${m.mount}`, { type: 'kubernetes' });
