@@ -518,7 +518,7 @@ function summarise(cases: LoginCaseResult[]): string[] {
     if (c.kubeApiCpuMicrosPerReview === null) continue;
     lines.push(
       `${c.id}: Kubernetes API child ${c.kubeApiCpuMicrosPerReview.toFixed(0)} µs CPU per TokenReview, ` +
-        `${(c.tokenReviewsPerLogin ?? 0).toFixed(2)} TokenReviews per measured login (reviews in flight at the edges included; each on a new HTTPS connection: agent: false, no keep-alive)`,
+        `${(c.tokenReviewsPerLogin ?? 0).toFixed(2)} TokenReviews per measured login (reviews in flight at the edges included; keep-alive HTTPS connections)`,
     );
   }
   lines.push(
