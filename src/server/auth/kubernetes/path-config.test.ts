@@ -36,6 +36,7 @@ describe('kubernetes auth: config', () => {
       issuer: '',
       disable_iss_validation: true,
       disable_local_ca_jwt: false,
+      local_token_validation: false,
     });
     expect(JSON.stringify(read)).not.toContain(REVIEWER);
   });
