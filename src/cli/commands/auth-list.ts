@@ -1,7 +1,8 @@
 import type { AuthMount } from '../../api/index.js';
 import { defineCommand, expectArgs, fail } from '../command.js';
 import { ExitCode } from '../exit.js';
-import { formatGoValue, outputData, tableOutput } from '../output/index.js';
+import { detailedMountRows } from '../mount-table.js';
+import { outputData, tableOutput } from '../output/index.js';
 
 function sortedPaths(auths: Record<string, AuthMount>): string[] {
   return Object.keys(auths).sort();
@@ -14,46 +15,6 @@ function simpleRows(auths: Record<string, AuthMount>): string[] {
     const m = auths[path];
     if (m === undefined) continue;
     out.push(`${path} | ${m.type} | ${m.accessor ?? ''} | ${m.description ?? ''} | ${m.plugin_version ?? ''}`);
-  }
-  return out;
-}
-
-function calcTtl(type: string, ttl: unknown): string {
-  if (type === 'system' || type === 'cubbyhole') return '';
-  if (typeof ttl === 'number' && ttl !== 0) return String(ttl);
-  return 'system';
-}
-
-/** Vault's `detailedMounts` for auth methods. */
-function detailedRows(auths: Record<string, AuthMount>): string[] {
-  const out = [
-    'Path | Plugin | Accessor | Default TTL | Max TTL | Token Type | Replication | Seal Wrap | External Entropy Access | Options | Description | UUID | Version | Running Version | Running SHA256 | Deprecation Status',
-  ];
-  for (const path of sortedPaths(auths)) {
-    const m = auths[path];
-    if (m === undefined) continue;
-    const config = m.config ?? { default_lease_ttl: 0, max_lease_ttl: 0 };
-    const plugin = m.type === 'plugin' ? String(config.plugin_name ?? '') : m.type;
-    out.push(
-      [
-        path,
-        plugin,
-        m.accessor ?? '',
-        calcTtl(m.type, config.default_lease_ttl),
-        calcTtl(m.type, config.max_lease_ttl),
-        typeof config.token_type === 'string' ? config.token_type : '',
-        m.local === true ? 'local' : 'replicated',
-        String(m.seal_wrap === true),
-        String(m.external_entropy_access === true),
-        formatGoValue(m.options ?? {}),
-        m.description ?? '',
-        m.uuid ?? '',
-        m.plugin_version ?? '',
-        m.running_plugin_version ?? '',
-        m.running_sha256 ?? '',
-        m.deprecation_status ?? '',
-      ].join(' | '),
-    );
   }
   return out;
 }
@@ -93,7 +54,7 @@ Usage: coffer auth list [options]
       return fail(ctx, 'Error listing enabled authentications', err);
     }
     if (ctx.format !== 'table') return outputData(ctx.ui, ctx.format, auths);
-    ctx.ui.out(tableOutput(ctx.flags.bool('detailed') ? detailedRows(auths) : simpleRows(auths)));
+    ctx.ui.out(tableOutput(ctx.flags.bool('detailed') ? detailedMountRows(auths, { title: 'Token Type', cell: (config) => (typeof config.token_type === 'string' ? config.token_type : '') }) : simpleRows(auths)));
     return ExitCode.Ok;
   },
 });

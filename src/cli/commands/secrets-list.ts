@@ -1,7 +1,8 @@
 import type { MountOutput } from '../../api/index.js';
 import { defineCommand, expectArgs, fail } from '../command.js';
 import { ExitCode } from '../exit.js';
-import { formatGoValue, outputData, tableOutput } from '../output/index.js';
+import { detailedMountRows } from '../mount-table.js';
+import { outputData, tableOutput } from '../output/index.js';
 
 function simpleRows(mounts: Record<string, MountOutput>): string[] {
   const out = ['Path | Type | Accessor | Description'];
@@ -9,45 +10,6 @@ function simpleRows(mounts: Record<string, MountOutput>): string[] {
     const m = mounts[path];
     if (m === undefined) continue;
     out.push(`${path} | ${m.type} | ${m.accessor ?? ''} | ${m.description ?? ''}`);
-  }
-  return out;
-}
-
-function calcTtl(type: string, ttl: unknown): string {
-  if (type === 'system' || type === 'cubbyhole') return '';
-  if (typeof ttl === 'number' && ttl !== 0) return String(ttl);
-  return 'system';
-}
-
-function detailedRows(mounts: Record<string, MountOutput>): string[] {
-  const out = [
-    'Path | Plugin | Accessor | Default TTL | Max TTL | Force No Cache | Replication | Seal Wrap | External Entropy Access | Options | Description | UUID | Version | Running Version | Running SHA256 | Deprecation Status',
-  ];
-  for (const path of Object.keys(mounts).sort()) {
-    const m = mounts[path];
-    if (m === undefined) continue;
-    const config = m.config ?? { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false };
-    const plugin = m.type === 'plugin' ? String(config.plugin_name ?? '') : m.type;
-    out.push(
-      [
-        path,
-        plugin,
-        m.accessor ?? '',
-        calcTtl(m.type, config.default_lease_ttl),
-        calcTtl(m.type, config.max_lease_ttl),
-        String(config.force_no_cache === true),
-        m.local === true ? 'local' : 'replicated',
-        String(m.seal_wrap === true),
-        String(m.external_entropy_access === true),
-        formatGoValue(m.options ?? {}),
-        m.description ?? '',
-        m.uuid ?? '',
-        m.plugin_version ?? '',
-        m.running_plugin_version ?? '',
-        m.running_sha256 ?? '',
-        m.deprecation_status ?? '',
-      ].join(' | '),
-    );
   }
   return out;
 }
@@ -88,7 +50,7 @@ Usage: coffer secrets list [options]
       return fail(ctx, 'Error listing secrets engines', err);
     }
     if (ctx.format !== 'table') return outputData(ctx.ui, ctx.format, mounts);
-    ctx.ui.out(tableOutput(ctx.flags.bool('detailed') ? detailedRows(mounts) : simpleRows(mounts)));
+    ctx.ui.out(tableOutput(ctx.flags.bool('detailed') ? detailedMountRows(mounts, { title: 'Force No Cache', cell: (config) => String(config.force_no_cache === true) }) : simpleRows(mounts)));
     return ExitCode.Ok;
   },
 });
