@@ -1,4 +1,5 @@
 /** Flags `secrets enable` and `secrets tune` share. */
+import { formatDuration } from '../shared/index.js';
 import type { FlagSpec } from './flags.js';
 
 export const AUDIT_REQUEST_KEYS_FLAG: FlagSpec = {
@@ -65,4 +66,11 @@ export function ttlFlag(name: 'default-lease-ttl' | 'max-lease-ttl', tune: boole
     example: 'duration',
     usage: `The ${what} lease TTL for this secrets engine. If unspecified, this defaults to the server's globally configured ${what} lease TTL${tune ? ', or a previously configured value for the secrets engine' : ''}.`,
   };
+}
+
+/** Vault's `ttlToAPI` for tune commands: 0 leaves the value unchanged, negative means "system". */
+export function ttlToApi(seconds: number): string | undefined {
+  if (seconds === 0) return undefined;
+  if (seconds < 0) return 'system';
+  return formatDuration(seconds);
 }

@@ -1,5 +1,4 @@
 import { sanitizePath, type AuthMountConfigInput, type UserLockoutConfigInput } from '../../api/index.js';
-import { formatDuration } from '../../shared/index.js';
 import { AUTH_VERSION_FLAG, TOKEN_TYPE_FLAG, authTtlFlag } from '../auth-shared.js';
 import { defineCommand, expectArgs, fail } from '../command.js';
 import { ExitCode, UsageError } from '../exit.js';
@@ -12,14 +11,8 @@ import {
   OPTIONS_FLAG,
   PASSTHROUGH_HEADERS_FLAG,
   PLUGIN_VERSION_FLAG,
+  ttlToApi,
 } from '../secrets-shared.js';
-
-/** Vault's `ttlToAPI`: 0 leaves the value unchanged, negative means "system". */
-function ttlToApi(seconds: number): string | undefined {
-  if (seconds === 0) return undefined;
-  if (seconds < 0) return 'system';
-  return formatDuration(seconds);
-}
 
 const LOCKOUT_FLAGS = ['user-lockout-threshold', 'user-lockout-duration', 'user-lockout-counter-reset-duration', 'user-lockout-disable'] as const;
 

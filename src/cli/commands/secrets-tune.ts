@@ -1,5 +1,4 @@
 import { sanitizePath, type MountConfigInput } from '../../api/index.js';
-import { formatDuration } from '../../shared/index.js';
 import { defineCommand, expectArgs, fail } from '../command.js';
 import { ExitCode } from '../exit.js';
 import {
@@ -10,16 +9,10 @@ import {
   OPTIONS_FLAG,
   PASSTHROUGH_HEADERS_FLAG,
   PLUGIN_VERSION_FLAG,
+  ttlToApi,
   VERSION_FLAG,
   ttlFlag,
 } from '../secrets-shared.js';
-
-/** Vault's `ttlToAPI`: 0 leaves the value unchanged, negative means "system". */
-function ttlToApi(seconds: number): string | undefined {
-  if (seconds === 0) return undefined;
-  if (seconds < 0) return 'system';
-  return formatDuration(seconds);
-}
 
 export const command = defineCommand({
   path: ['secrets', 'tune'],
