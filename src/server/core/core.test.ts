@@ -191,3 +191,22 @@ describe('Core mounts', () => {
     await expect(core.tune('kv/', { options: { version: '1' } })).rejects.toThrow('cannot change kv mount version from 2 to 1');
   });
 });
+
+describe('Core remount and the running backend', () => {
+  it('shows the backend its new path after a remount', async () => {
+    const { defineBackend, definePath } = await import('../sdk/index.js');
+    const whereami = () =>
+      defineBackend({
+        kind: 'logical',
+        help: 'reports its mount path',
+        paths: [definePath({ pattern: 'where', fields: {}, operations: { read: async (req) => ({ data: { path: req.mount.path } }) } })],
+      });
+    const physical = createInmemStorage();
+    const core = new Core({ physical, barrier: createBarrier(physical), backends: { whereami }, logger: silentLogger(), version: 'test' });
+    const { rootToken } = await initAndUnseal(core, 1, 1);
+    await core.mount({ path: 'a/', type: 'whereami' });
+    await core.remount('a/', 'b/');
+    const res = await core.handleRequest(req('read', 'b/where', rootToken));
+    expect(res.response?.data).toEqual({ path: 'b/' });
+  });
+});

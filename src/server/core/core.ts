@@ -39,6 +39,7 @@ import {
   type LogicalRequest,
   type MountView,
   type ResponseAuth,
+  type Storage,
 } from '../sdk/index.js';
 import { createHash } from 'node:crypto';
 import { createCubbyholeStore, cubbyholeBackend, cubbyholeRevokeHook, type CubbyholeStore } from '../cubbyhole/index.js';
@@ -54,7 +55,14 @@ import {
   type MountEntry,
 } from './mount-table.js';
 import { RateLimiter } from './rate-limits.js';
-import { runPipeline, type IncomingRequest, type MountedBackend, type PipelineResult, type RequestAuth } from './pipeline.js';
+import {
+  runPipeline,
+  type IncomingRequest,
+  type MountedBackend,
+  type PipelineDeps,
+  type PipelineResult,
+  type RequestAuth,
+} from './pipeline.js';
 import { MountRouter } from './router.js';
 import { clearPrefix, createStorageView } from './storage-view.js';
 import { createSystemBackend, SYSTEM_PATHS_WHILE_SEALED } from './system/index.js';
@@ -153,6 +161,10 @@ export class Core {
   private internalMounts: MountedBackend[] = [];
   private batchKey: Uint8Array | null = null;
   private readonly systemMount: MountedBackend;
+  /** The request pipeline's view of the core, built once (not per request). */
+  private readonly pipelineDeps: PipelineDeps;
+  /** Barrier views of the core's own subsystems, shared by their stores and their mounts. */
+  private readonly views: { token: Storage; identity: Storage; cubbyhole: Storage };
   private mountTable: MountEntry[] = [];
   private unsealer: ShamirUnsealer | null = null;
   private sealConfig: SealConfig | null = null;
@@ -190,7 +202,12 @@ export class Core {
         this.sealConfig = config;
       }),
     });
-    this.tokens = createTokenStore(createStorageView(this.barrier, 'sys/token/'), {
+    this.views = {
+      token: createStorageView(this.barrier, 'sys/token/'),
+      identity: createStorageView(this.barrier, 'sys/identity/'),
+      cubbyhole: createStorageView(this.barrier, 'sys/cubbyhole/'),
+    };
+    this.tokens = createTokenStore(this.views.token, {
       // The batch-token key lives behind the barrier, so it is read lazily once unsealed.
       batchCrypto: {
         encrypt: async (plaintext) => aesGcmBatchCrypto(await this.loadBatchKey()).encrypt(plaintext),
@@ -208,10 +225,10 @@ export class Core {
       },
       onError: (err, context) => this.logger.warn({ err, context }, 'token store background failure'),
     });
-    this.identity = createIdentityStore(createStorageView(this.barrier, 'sys/identity/'));
+    this.identity = createIdentityStore(this.views.identity);
     this.policies = createPolicyStore(createStorageView(this.barrier, 'sys/policy/'), { logger: this.logger });
     // Each token's cubbyhole (and with it any response wrapped into it) dies with the token.
-    this.cubbyholes = createCubbyholeStore(createStorageView(this.barrier, 'sys/cubbyhole/'));
+    this.cubbyholes = createCubbyholeStore(this.views.cubbyhole);
     this.tokens.addRevokeHook(cubbyholeRevokeHook(this.cubbyholes));
     this.wrapping = createWrappingService({
       tokens: this.tokens,
@@ -227,42 +244,36 @@ export class Core {
       description: 'system endpoints used for control, policy and debugging',
     });
     systemEntry.accessor = `system_${systemEntry.accessor.split('_')[1] ?? ''}`;
-    const systemStorage = createStorageView(this.barrier, 'sys/');
-    const systemView = this.mountView(systemEntry);
-    this.systemMount = {
-      entry: systemEntry,
-      backend: createBackend(createSystemBackend(this, (requestId) => this.authContext.get(requestId) ?? null)),
-      toRequest: (base): LogicalRequest => ({ ...base, storage: systemStorage, mount: systemView }),
-    };
+    this.systemMount = this.mounted(
+      systemEntry,
+      createBackend(createSystemBackend(this, (requestId) => this.authContext.get(requestId) ?? null)),
+      createStorageView(this.barrier, 'sys/'),
+    );
     this.router.set('sys/', this.systemMount);
+    const sealedSafe = (path: string): boolean => SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, ''));
+    this.pipelineDeps = {
+      isSealed: () => this.barrier.sealed,
+      route: (path) => this.router.match(path),
+      lookupToken: (token, remoteAddr) => this.tokens.lookup(token, { remoteAddr }),
+      aclFor: (entry) => this.aclFor(entry),
+      useToken: (entry) => this.tokens.useToken(entry),
+      revokeIfExhausted: (entry) => this.tokens.revokeIfExhausted(entry),
+      wrapping: this.wrapping,
+      completeLogin: (mount, requestPath, login) => this.completeLogin(mount, requestPath, login),
+      checkRateLimit: (input) => this.rateLimits.check(input),
+      allowedWhileSealed: sealedSafe,
+      // As in Vault: lifecycle endpoints sit outside the audited router, and generate-root
+      // and rekey bodies carry key shares.
+      notAudited: (path) => sealedSafe(path) || path.startsWith('sys/generate-root/') || path.startsWith('sys/rekey/'),
+      authContext: this.authContext,
+      audit: this.audit,
+    };
   }
 
   // ---- requests ---------------------------------------------------------------------
 
   handleRequest(incoming: IncomingRequest): Promise<PipelineResult> {
-    return runPipeline(
-      {
-        isSealed: () => this.barrier.sealed,
-        route: (path) => this.router.match(path),
-        lookupToken: (token, remoteAddr) => this.tokens.lookup(token, { remoteAddr }),
-        aclFor: (entry) => this.aclFor(entry),
-        useToken: (entry) => this.tokens.useToken(entry),
-        revokeIfExhausted: (entry) => this.tokens.revokeIfExhausted(entry),
-        wrapping: this.wrapping,
-        completeLogin: (mount, requestPath, login) => this.completeLogin(mount, requestPath, login),
-        checkRateLimit: (input) => this.rateLimits.check(input),
-        allowedWhileSealed: (path) => SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, '')),
-        // As in Vault: lifecycle endpoints sit outside the audited router, and generate-root
-        // and rekey bodies carry key shares.
-        notAudited: (path) =>
-          SYSTEM_PATHS_WHILE_SEALED.has(path.replace(/\/+$/, '')) ||
-          path.startsWith('sys/generate-root/') ||
-          path.startsWith('sys/rekey/'),
-        authContext: this.authContext,
-        audit: this.audit,
-      },
-      incoming,
-    );
+    return runPipeline(this.pipelineDeps, incoming);
   }
 
   // ---- lifecycle --------------------------------------------------------------------
@@ -562,11 +573,18 @@ export class Core {
       const conflict = this.router.conflict(to);
       if (conflict !== null && conflict !== from) throw new ConflictError(`path already in use at "${conflict}"`);
       const mounted = this.router.get(from);
-      // The data stays under the mount's uuid prefix: a remount only renames the entry.
-      const moved: MountEntry = { ...entry, path: to };
-      await this.saveMountTable(this.mountTable.map((m) => (m === entry ? moved : m)));
+      // The data stays under the mount's uuid prefix: a remount only renames the entry. It
+      // is renamed in place because the running backend's MountView reads it live; a
+      // failed save puts the old path back.
+      entry.path = to;
+      try {
+        await this.saveMountTable([...this.mountTable]);
+      } catch (err) {
+        entry.path = from;
+        throw err;
+      }
       this.router.delete(from);
-      if (mounted) this.router.set(to, { ...mounted, entry: moved });
+      if (mounted) this.router.set(to, mounted);
     });
   }
 
@@ -690,16 +708,10 @@ export class Core {
       const entry = [...this.listAuthMounts(), ...this.mountTable].find((m) => m.accessor === accessor);
       return entry ? { type: entry.type, path: entry.path } : null;
     };
-    const identityStorage = createStorageView(this.barrier, 'sys/identity/');
-    const tokenStorage = createStorageView(this.barrier, 'sys/token/');
-    const identity: MountedBackend = {
-      entry: identityEntry,
-      backend: createBackend(identityBackend(this.identity, { mountByAccessor })),
-      toRequest: (base): LogicalRequest => ({ ...base, storage: identityStorage, mount: this.mountView(identityEntry) }),
-    };
-    const token: MountedBackend = {
-      entry: tokenEntry,
-      backend: createBackend(
+    const identity = this.mounted(identityEntry, createBackend(identityBackend(this.identity, { mountByAccessor })), this.views.identity);
+    const token = this.mounted(
+      tokenEntry,
+      createBackend(
         tokenBackend(this.tokens, {
           callerOf: (requestId) => {
             const caller = this.authContext.get(requestId);
@@ -716,14 +728,13 @@ export class Core {
           onError: (err, context) => this.logger.warn({ err, context }, 'token backend background failure'),
         }),
       ),
-      toRequest: (base): LogicalRequest => ({ ...base, storage: tokenStorage, mount: this.mountView(tokenEntry) }),
-    };
-    const cubbyholeStorage = createStorageView(this.barrier, 'sys/cubbyhole/');
-    const cubbyhole: MountedBackend = {
-      entry: cubbyholeEntry,
-      backend: createBackend(cubbyholeBackend(this.cubbyholes, { callerOf: (requestId) => this.authContext.get(requestId) ?? null })),
-      toRequest: (base): LogicalRequest => ({ ...base, storage: cubbyholeStorage, mount: this.mountView(cubbyholeEntry) }),
-    };
+      this.views.token,
+    );
+    const cubbyhole = this.mounted(
+      cubbyholeEntry,
+      createBackend(cubbyholeBackend(this.cubbyholes, { callerOf: (requestId) => this.authContext.get(requestId) ?? null })),
+      this.views.cubbyhole,
+    );
     this.internalMounts = [cubbyhole, identity, token];
     for (const mounted of this.internalMounts) this.router.set(mounted.entry.path, mounted);
   }
@@ -815,7 +826,12 @@ export class Core {
     const storage = createStorageView(this.barrier, entry.storage_prefix);
     const mount = this.mountView(entry);
     const spec = await factory({ storage, mount });
-    return { entry, backend: createBackend(spec), toRequest: (base): LogicalRequest => ({ ...base, storage, mount }) };
+    return this.mounted(entry, createBackend(spec), storage, mount);
+  }
+
+  /** A routable backend; its MountView is built once and reads the entry live. */
+  private mounted(entry: MountEntry, backend: MountedBackend['backend'], storage: Storage, mount = this.mountView(entry)): MountedBackend {
+    return { entry, backend, toRequest: (base): LogicalRequest => ({ ...base, storage, mount }) };
   }
 
   private mountView(entry: MountEntry): MountView {
