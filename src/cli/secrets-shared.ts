@@ -1,6 +1,7 @@
 /** Flags `secrets enable` and `secrets tune` share. */
 import { formatDuration } from '../shared/index.js';
-import type { FlagSpec } from './flags.js';
+import type { MountConfigInput } from '../api/index.js';
+import type { FlagSpec, FlagValues } from './flags.js';
 
 export const AUDIT_REQUEST_KEYS_FLAG: FlagSpec = {
   name: 'audit-non-hmac-request-keys',
@@ -73,4 +74,25 @@ export function ttlToApi(seconds: number): string | undefined {
   if (seconds === 0) return undefined;
   if (seconds < 0) return 'system';
   return formatDuration(seconds);
+}
+
+/**
+ * The config `secrets tune` and `auth tune` send: only the flags that were given, as
+ * Vault's flag visitor does (auth tune adds token_type and the lockout settings).
+ */
+export function tuneConfigFromFlags(flags: FlagValues, options: Record<string, string>): Omit<MountConfigInput, 'force_no_cache'> {
+  const config: Omit<MountConfigInput, 'force_no_cache'> = {};
+  const dlt = ttlToApi(flags.duration('default-lease-ttl'));
+  if (dlt !== undefined) config.default_lease_ttl = dlt;
+  const mlt = ttlToApi(flags.duration('max-lease-ttl'));
+  if (mlt !== undefined) config.max_lease_ttl = mlt;
+  if (Object.keys(options).length > 0) config.options = options;
+  if (flags.isSet('audit-non-hmac-request-keys')) config.audit_non_hmac_request_keys = flags.list('audit-non-hmac-request-keys');
+  if (flags.isSet('audit-non-hmac-response-keys')) config.audit_non_hmac_response_keys = flags.list('audit-non-hmac-response-keys');
+  if (flags.isSet('description')) config.description = flags.string('description');
+  if (flags.isSet('listing-visibility')) config.listing_visibility = flags.string('listing-visibility');
+  if (flags.isSet('passthrough-request-headers')) config.passthrough_request_headers = flags.list('passthrough-request-headers');
+  if (flags.isSet('allowed-response-headers')) config.allowed_response_headers = flags.list('allowed-response-headers');
+  if (flags.isSet('plugin-version')) config.plugin_version = flags.string('plugin-version');
+  return config;
 }

@@ -12,6 +12,7 @@ import {
   PASSTHROUGH_HEADERS_FLAG,
   PLUGIN_VERSION_FLAG,
   ttlToApi,
+  tuneConfigFromFlags,
 } from '../secrets-shared.js';
 
 const LOCKOUT_FLAGS = ['user-lockout-threshold', 'user-lockout-duration', 'user-lockout-counter-reset-duration', 'user-lockout-disable'] as const;
@@ -81,21 +82,8 @@ Usage: coffer auth tune [options] PATH
     const mountPath = `${sanitizePath(ctx.args[0] ?? '')}/`;
     if (mountPath === '/') throw new UsageError('a path is required');
 
-    const config: AuthMountConfigInput = {};
-    const dlt = ttlToApi(flags.duration('default-lease-ttl'));
-    if (dlt !== undefined) config.default_lease_ttl = dlt;
-    const mlt = ttlToApi(flags.duration('max-lease-ttl'));
-    if (mlt !== undefined) config.max_lease_ttl = mlt;
-    if (Object.keys(options).length > 0) config.options = options;
-    // Only what was given, as Vault's flag visitor does.
-    if (flags.isSet('audit-non-hmac-request-keys')) config.audit_non_hmac_request_keys = flags.list('audit-non-hmac-request-keys');
-    if (flags.isSet('audit-non-hmac-response-keys')) config.audit_non_hmac_response_keys = flags.list('audit-non-hmac-response-keys');
-    if (flags.isSet('description')) config.description = flags.string('description');
-    if (flags.isSet('listing-visibility')) config.listing_visibility = flags.string('listing-visibility');
-    if (flags.isSet('passthrough-request-headers')) config.passthrough_request_headers = flags.list('passthrough-request-headers');
-    if (flags.isSet('allowed-response-headers')) config.allowed_response_headers = flags.list('allowed-response-headers');
+    const config: AuthMountConfigInput = tuneConfigFromFlags(flags, options);
     if (flags.isSet('token-type')) config.token_type = flags.string('token-type');
-    if (flags.isSet('plugin-version')) config.plugin_version = flags.string('plugin-version');
 
     if (LOCKOUT_FLAGS.some((f) => flags.isSet(f))) {
       const lockout: UserLockoutConfigInput = {};

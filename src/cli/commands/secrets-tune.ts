@@ -9,7 +9,7 @@ import {
   OPTIONS_FLAG,
   PASSTHROUGH_HEADERS_FLAG,
   PLUGIN_VERSION_FLAG,
-  ttlToApi,
+  tuneConfigFromFlags,
   VERSION_FLAG,
   ttlFlag,
 } from '../secrets-shared.js';
@@ -53,19 +53,7 @@ Usage: coffer secrets tune [options] PATH
     if (version > 0) options['version'] = String(version);
     const mountPath = `${sanitizePath(ctx.args[0] ?? '')}/`;
 
-    const config: MountConfigInput = {};
-    const dlt = ttlToApi(flags.duration('default-lease-ttl'));
-    if (dlt !== undefined) config.default_lease_ttl = dlt;
-    const mlt = ttlToApi(flags.duration('max-lease-ttl'));
-    if (mlt !== undefined) config.max_lease_ttl = mlt;
-    if (Object.keys(options).length > 0) config.options = options;
-    if (flags.isSet('audit-non-hmac-request-keys')) config.audit_non_hmac_request_keys = flags.list('audit-non-hmac-request-keys');
-    if (flags.isSet('audit-non-hmac-response-keys')) config.audit_non_hmac_response_keys = flags.list('audit-non-hmac-response-keys');
-    if (flags.isSet('description')) config.description = flags.string('description');
-    if (flags.isSet('listing-visibility')) config.listing_visibility = flags.string('listing-visibility');
-    if (flags.isSet('passthrough-request-headers')) config.passthrough_request_headers = flags.list('passthrough-request-headers');
-    if (flags.isSet('allowed-response-headers')) config.allowed_response_headers = flags.list('allowed-response-headers');
-    if (flags.isSet('plugin-version')) config.plugin_version = flags.string('plugin-version');
+    const config: MountConfigInput = tuneConfigFromFlags(flags, options);
 
     try {
       await ctx.client().sys.tuneMount(mountPath, config);
