@@ -23,6 +23,24 @@ export async function resolveKv(ctx: CommandContext, arg: string): Promise<KvLoc
   return ctx.client().kv.resolve(arg, mount === '' ? {} : { mount });
 }
 
+/**
+ * Resolves the key for a command that only exists on KV v2; on failure returns the exit
+ * code after reporting (`<feature> not supported on KV Version 1` for a v1 mount).
+ */
+export async function resolveKvV2(ctx: CommandContext, feature: string): Promise<KvLocation | number> {
+  let loc: KvLocation;
+  try {
+    loc = await resolveKv(ctx, ctx.args[0] ?? '');
+  } catch (err) {
+    return fail(ctx, '', err);
+  }
+  if (loc.version !== 2) {
+    ctx.ui.err(`${feature} not supported on KV Version 1`);
+    return ExitCode.LocalError;
+  }
+  return loc;
+}
+
 export function kvPath(loc: KvLocation, prefix: KvApiPrefix): string {
   return kvApiPath(loc, prefix);
 }
@@ -41,16 +59,8 @@ export async function runVersionsCommand(ctx: CommandContext, verb: 'undelete' |
   if (ctx.args.length > 1) throw new UsageError(`Too many arguments (expected 1, got ${ctx.args.length})`);
   const versions = parseVersions(ctx.flags.list('versions'));
   if (versions.length === 0) throw new UsageError(`No versions provided, use the "-versions" flag to specify the version to ${verb}.`);
-  let loc: KvLocation;
-  try {
-    loc = await resolveKv(ctx, ctx.args[0] ?? '');
-  } catch (err) {
-    return fail(ctx, '', err);
-  }
-  if (loc.version !== 2) {
-    ctx.ui.err(`${verb === 'undelete' ? 'Undelete' : 'Destroy'} not supported on KV Version 1`);
-    return ExitCode.LocalError;
-  }
+  const loc = await resolveKvV2(ctx, verb === 'undelete' ? 'Undelete' : 'Destroy');
+  if (typeof loc === 'number') return loc;
   const path = kvPath(loc, verb);
   let secret;
   try {

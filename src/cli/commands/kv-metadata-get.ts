@@ -1,6 +1,6 @@
 import { defineCommand, expectArgs, fail } from '../command.js';
 import { ExitCode } from '../exit.js';
-import { MOUNT_FLAG, kvPath, resolveKv } from '../kv-shared.js';
+import { MOUNT_FLAG, kvPath, resolveKvV2 } from '../kv-shared.js';
 import { headerForMap, mapTable, outputPath, outputSecret } from '../output/index.js';
 
 export const command = defineCommand({
@@ -19,16 +19,8 @@ Usage: coffer kv metadata get [options] KEY
   async run(ctx) {
     expectArgs(ctx, 1);
     const { ui, format } = ctx;
-    let loc;
-    try {
-      loc = await resolveKv(ctx, ctx.args[0] ?? '');
-    } catch (err) {
-      return fail(ctx, '', err);
-    }
-    if (loc.version !== 2) {
-      ui.err('Metadata not supported on KV Version 1');
-      return ExitCode.LocalError;
-    }
+    const loc = await resolveKvV2(ctx, 'Metadata');
+    if (typeof loc === 'number') return loc;
     const path = kvPath(loc, 'metadata');
     let secret;
     try {
