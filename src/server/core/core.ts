@@ -40,6 +40,7 @@ import {
   type MountView,
   type ResponseAuth,
   type Storage,
+  type SystemView,
 } from '../sdk/index.js';
 import { createHash } from 'node:crypto';
 import { createCubbyholeStore, cubbyholeBackend, cubbyholeRevokeHook, type CubbyholeStore } from '../cubbyhole/index.js';
@@ -145,6 +146,12 @@ export class Core {
   private readonly backends: Readonly<Record<string, BackendFactory>>;
   private readonly authBackends: Readonly<Record<string, BackendFactory>>;
   private readonly router = new MountRouter<MountedBackend>();
+  /** What backends may ask of the server (password policies…). */
+  private readonly systemView: SystemView = {
+    generatePasswordFromPolicy: async (name) => {
+      throw new UserError(`password policy "${name}" not found`);
+    },
+  };
   private readonly authContext = new Map<string, RequestAuth | null>();
   readonly tokens: TokenStore;
   readonly identity: IdentityStore;
@@ -825,7 +832,7 @@ export class Core {
     if (!factory) throw new UserError(`plugin not found in the catalog: ${entry.type}`);
     const storage = createStorageView(this.barrier, entry.storage_prefix);
     const mount = this.mountView(entry);
-    const spec = await factory({ storage, mount });
+    const spec = await factory({ storage, mount, system: this.systemView });
     return this.mounted(entry, createBackend(spec), storage, mount);
   }
 

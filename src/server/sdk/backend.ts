@@ -88,10 +88,20 @@ export interface BackendSpec {
   };
 }
 
+/** Services of the server a backend may call (Vault's logical.SystemView), without reaching into the core. */
+export interface SystemView {
+  /**
+   * A password generated from the named policy (`sys/policies/password/:name`). Throws a
+   * `UserError` naming the policy when it does not exist.
+   */
+  generatePasswordFromPolicy(name: string): Promise<string>;
+}
+
 /** What a factory is given when a mount is created or loaded. */
 export interface BackendConfig {
   storage: Storage;
   mount: MountView;
+  system: SystemView;
 }
 
 export type BackendFactory = (config: BackendConfig) => BackendSpec | Promise<BackendSpec>;

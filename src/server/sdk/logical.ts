@@ -49,6 +49,8 @@ export interface LogicalRequest {
   readonly remoteAddr: string;
   readonly storage: Storage;
   readonly mount: MountView;
+  /** The requesting token's display name (`token`, `userpass-bob`…); unset without a token. */
+  readonly displayName?: string;
   /** Set when the request came over PATCH. */
   readonly contentType?: string;
   /** Aborted when the client goes away or the server shuts down. */

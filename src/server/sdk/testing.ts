@@ -3,7 +3,8 @@
  * or the core (Vault's `TestBackendConfig` + `InmemStorage`).
  */
 import { randomUUID } from 'node:crypto';
-import { createBackend, type Backend, type BackendFactory } from './backend.js';
+import { createBackend, type Backend, type BackendFactory, type SystemView } from './backend.js';
+import { UserError } from '../../shared/errors.js';
 import type { LogicalRequest, LogicalResponse, MountView, Operation, Storage, StorageOp } from './logical.js';
 
 /** A Map-backed `Storage` with the real listing semantics (direct children, folders end in `/`). */
@@ -38,6 +39,13 @@ export class InmemStorage implements Storage {
   }
 }
 
+/** A system view with no password policies. */
+export const noPolicySystem: SystemView = {
+  async generatePasswordFromPolicy(name) {
+    throw new UserError(`password policy "${name}" not found`);
+  },
+};
+
 export interface TestBackend {
   backend: Backend;
   storage: InmemStorage;
@@ -62,6 +70,10 @@ export async function createTestBackend(
     storage?: InmemStorage;
     /** The mount's tuned config (`config()`), e.g. `{ user_lockout_config: {...} }`. */
     config?: Record<string, unknown>;
+    /** Server services; by default no password policy exists. */
+    system?: SystemView;
+    /** The display name requests carry (default `token`). */
+    displayName?: string;
   } = {},
 ): Promise<TestBackend> {
   const storage = options.storage ?? new InmemStorage();
@@ -75,7 +87,7 @@ export async function createTestBackend(
     maxLeaseTtl: () => options.maxLeaseTtl ?? 2764800,
     config: () => options.config ?? {},
   };
-  const spec = await factory({ storage, mount });
+  const spec = await factory({ storage, mount, system: options.system ?? noPolicySystem });
   const backend = createBackend(spec);
   await spec.initialize?.();
   return {
@@ -92,6 +104,7 @@ export async function createTestBackend(
         remoteAddr: '127.0.0.1',
         storage,
         mount,
+        displayName: options.displayName ?? 'token',
         ...(extra.contentType !== undefined ? { contentType: extra.contentType } : {}),
       };
       let req = base;

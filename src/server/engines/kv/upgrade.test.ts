@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../shared/errors.js';
 import { createBackend, decodeJson, encodeJson, listRecursive, type LogicalRequest } from '../../sdk/index.js';
-import { InmemStorage } from '../../sdk/testing.js';
+import { InmemStorage, noPolicySystem } from '../../sdk/testing.js';
 import { UPGRADING_MESSAGE, createKvFactory } from './index.js';
 import { readUpgradeMarker } from './upgrade.js';
 import { UPGRADE_KEY, V2_PREFIX } from './version-store.js';
@@ -68,7 +68,7 @@ describe('upgrade from KV v1', () => {
     const factory = createKvFactory({ now: new ManualClock().now });
     const mount = { path: 'secret/', type: 'kv', uuid: 'u', accessor: 'kv_1', options: { version: '2' } } as const;
     const view = { ...mount, defaultLeaseTtl: () => 60, maxLeaseTtl: () => 60, config: () => ({}) };
-    const spec = await factory({ storage, mount: view });
+    const spec = await factory({ storage, mount: view, system: noPolicySystem });
     await expect(spec.initialize?.()).rejects.toThrow('storage unavailable');
     // Half done: the marker says so, some keys are still raw v1 entries.
     expect((await readUpgradeMarker(storage))?.done).toBe(false);
@@ -117,7 +117,7 @@ describe('upgrade from KV v1', () => {
       defaultLeaseTtl: () => 60,
       maxLeaseTtl: () => 60,
     };
-    const spec = await factory({ storage, mount: view });
+    const spec = await factory({ storage, mount: view, system: noPolicySystem });
     const backend = createBackend(spec);
     const init = spec.initialize?.();
     const req = (operation: LogicalRequest['operation'], path: string, data: Record<string, unknown> = {}): LogicalRequest => ({
