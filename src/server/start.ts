@@ -99,6 +99,8 @@ function createCore(physical: PhysicalStorage, logger: Logger, ttls: { defaultLe
     sealed: () => core.sealed,
     // One storage listing per scrape, not per request.
     tokenCount: async () => (core.sealed ? null : (await core.tokens.listAccessors()).length),
+    leaseCounts: async () =>
+      core.sealed ? null : { leases: core.leases.count(), irrevocable: (await core.leases.irrevocableCounts()).lease_count },
   });
   const core: Core = new Core({
     physical,

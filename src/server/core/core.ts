@@ -35,6 +35,7 @@ import {
   encodeJson,
   type BackendFactory,
   type BackendSpec,
+  type LeaseSecret,
   type LoginAuth,
   type LogicalRequest,
   type MountView,
@@ -47,6 +48,7 @@ import { createCubbyholeStore, cubbyholeBackend, cubbyholeRevokeHook, type Cubby
 import { createIdentityStore, identityBackend, type IdentityStore } from '../identity/index.js';
 import { createWrappingService, type WrappingService } from '../wrapping/index.js';
 import { createPolicyStore, type Acl, type PolicyStore } from '../policy/index.js';
+import { createExpirationManager, type ExpirationManager, type RegisterResult as LeaseGrant, type ResolvedKind } from '../leases/index.js';
 import { aesGcmBatchCrypto, authBlock, createTokenStore, sanitizePolicies, tokenBackend, type TokenEntry, type TokenStore } from '../tokens/index.js';
 import {
   MOUNT_TABLE_KEY,
@@ -85,6 +87,8 @@ export interface CoreOptions {
   version: string;
   /** Served at sys/metrics when given. */
   metrics?: ServerMetrics;
+  /** Unix ms for lease expiry (tests move time forward); default `Date.now`. */
+  now?: () => number;
 }
 
 export interface SealStatus {
@@ -160,6 +164,9 @@ export class Core {
   readonly wrapping: WrappingService;
   readonly audit: AuditBroker;
   readonly rateLimits: RateLimiter;
+  /** Leases of the secrets engines' dynamic secrets: renewal, revocation, expiry. */
+  readonly leases: ExpirationManager;
+  private readonly now: () => number;
   readonly metrics: ServerMetrics | undefined;
   /** sys/generate-root and sys/rekey: key holders regenerate a root token or change the shares. */
   readonly generateRoot: GenerateRootAttempt;
@@ -183,6 +190,7 @@ export class Core {
   private readonly clusterNameOption: string | undefined;
 
   constructor(options: CoreOptions) {
+    this.now = options.now ?? Date.now;
     this.physical = options.physical;
     this.barrier = options.barrier;
     this.backends = options.backends;
@@ -237,6 +245,17 @@ export class Core {
     // Each token's cubbyhole (and with it any response wrapped into it) dies with the token.
     this.cubbyholes = createCubbyholeStore(this.views.cubbyhole);
     this.tokens.addRevokeHook(cubbyholeRevokeHook(this.cubbyholes));
+    this.leases = createExpirationManager({
+      storage: createStorageView(this.barrier, 'sys/expire/'),
+      resolveKind: (accessor, kind) => this.resolveSecretKind(accessor, kind),
+      logger: this.logger,
+      now: this.now,
+      tokenExists: async (hash) => (await this.tokens.lookupByHash(hash)) !== null,
+    });
+    // A token's leases die with it (queued, as Vault does: revocation may be slow).
+    this.tokens.addRevokeHook(async (entry) => {
+      await this.leases.revokeByToken(entry.hash);
+    });
     this.wrapping = createWrappingService({
       tokens: this.tokens,
       cubbyholes: this.cubbyholes,
@@ -267,6 +286,7 @@ export class Core {
       revokeIfExhausted: (entry) => this.tokens.revokeIfExhausted(entry),
       wrapping: this.wrapping,
       completeLogin: (mount, requestPath, login) => this.completeLogin(mount, requestPath, login),
+      registerLease: (mounted, requestPath, secret, token) => this.registerLease(mounted, requestPath, secret, token),
       checkRateLimit: (input) => this.rateLimits.check(input),
       allowedWhileSealed: sealedSafe,
       // As in Vault: lifecycle endpoints sit outside the audited router, and generate-root
@@ -549,19 +569,14 @@ export class Core {
       }
       const entry = this.mountTable.find((m) => m.path === path);
       if (!entry) return;
+      // Vault revokes a secrets engine's leases before disabling it, with the backend still
+      // mounted to do the work; a failure leaves the mount in place.
+      if (kind === 'secret') await this.leases.revokePrefix(path, { sync: true });
       const mounted = this.router.get(path);
       this.router.delete(path);
-      // Disabling an auth method revokes every token it issued, as Vault does. Until
-      // leases index tokens by path this walks the accessors (an admin operation).
+      // Disabling an auth method revokes every token it issued, as Vault does; the router
+      // entry is gone, so no new login can race this. It walks the accessors (an admin operation).
       if (kind === 'auth') await this.revokeTokensIssuedUnder(path);
-      if (kind === 'auth') {
-        // Vault revokes every token an auth mount issued (prefix `auth/<path>/`) when it is
-        // disabled; the router entry is gone, so no new login can race this.
-        for (const accessor of await this.tokens.listAccessors()) {
-          const token = await this.tokens.lookupByAccessor(accessor);
-          if (token && token.path.startsWith(path)) await this.tokens.revokeTree(token);
-        }
-      }
       await this.saveMountTable(this.mountTable.filter((m) => m !== entry));
       await mounted?.backend.spec.cleanup?.();
       await clearPrefix(this.barrier, entry.storage_prefix);
@@ -673,7 +688,47 @@ export class Core {
     };
   }
 
+  /** Pipeline step 6: the lease of a secret `mounted` just issued. */
+  async registerLease(mounted: MountedBackend, requestPath: string, secret: LeaseSecret, token: TokenEntry | null): Promise<LeaseGrant> {
+    const ttls = this.effectiveTtls(mounted.entry);
+    try {
+      return await this.leases.register({
+        path: requestPath,
+        mountAccessor: mounted.entry.accessor,
+        secret,
+        tokenHash: token?.hash ?? '',
+        limits: { defaultTtl: ttls.defaultLeaseTtl, maxTtl: ttls.maxLeaseTtl },
+      });
+    } catch (err) {
+      // The secret exists but no lease would ever revoke it: destroy it now.
+      const kind = mounted.backend.spec.secrets?.find((k) => k.type === secret.kind);
+      const nowMs = this.now();
+      await kind
+        ?.revoke({
+          leaseId: '',
+          storage: mounted.storage,
+          mount: mounted.mount,
+          internalData: secret.internalData,
+          increment: 0,
+          issueTimeMs: nowMs,
+          expireTimeMs: nowMs,
+        })
+        .catch((revokeErr: unknown) => this.logger.error({ err: revokeErr, path: requestPath }, 'could not revoke a secret whose lease was refused'));
+      throw err;
+    }
+  }
+
   // ---- internals ---------------------------------------------------------------------
+
+  /** The expiration manager's way back to the backend that renews and revokes a lease. */
+  private resolveSecretKind(accessor: string, kind: string): ResolvedKind | null {
+    for (const [, mounted] of this.router.entries()) {
+      if (mounted.entry.accessor !== accessor) continue;
+      const found = mounted.backend.spec.secrets?.find((k) => k.type === kind);
+      return found ? { kind: found, storage: mounted.storage, mount: mounted.mount } : null;
+    }
+    return null;
+  }
 
   private async revokeTokensIssuedUnder(mountPath: string): Promise<void> {
     for (const accessor of await this.tokens.listAccessors()) {
@@ -785,11 +840,18 @@ export class Core {
     // A device that cannot be reopened stays enabled and fails requests closed.
     await this.audit.load();
     await this.rateLimits.load();
+    // After the mounts: expired leases are revoked through their backends as soon as it starts.
+    const leases = await this.leases.load();
+    this.leases.start();
     this.unsealer = null;
-    this.logger.info({ mounts: this.mountTable.length, auditDevices: this.audit.size }, 'unsealed');
+    this.logger.info(
+      { mounts: this.mountTable.length, auditDevices: this.audit.size, leases: leases.leases, leaseLoadMs: Math.round(leases.ms) },
+      'unsealed',
+    );
   }
 
   private async teardown(): Promise<void> {
+    this.leases.stop();
     for (const [path, mounted] of [...this.router.entries()]) {
       if (path === 'sys/') continue;
       try {
@@ -838,7 +900,7 @@ export class Core {
 
   /** A routable backend; its MountView is built once and reads the entry live. */
   private mounted(entry: MountEntry, backend: MountedBackend['backend'], storage: Storage, mount = this.mountView(entry)): MountedBackend {
-    return { entry, backend, toRequest: (base): LogicalRequest => ({ ...base, storage, mount }) };
+    return { entry, backend, storage, mount, toRequest: (base): LogicalRequest => ({ ...base, storage, mount }) };
   }
 
   private mountView(entry: MountEntry): MountView {

@@ -4,10 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InternalError, PermissionDeniedError, SealedError, UnsupportedPathError, UserError } from '../../shared/errors.js';
-import type { Backend, LoginAuth, LogicalRequest, LogicalResponse, Operation, ResponseAuth } from '../sdk/index.js';
+import type { Backend, LeaseSecret, LoginAuth, LogicalRequest, LogicalResponse, MountView, Operation, ResponseAuth, Storage } from '../sdk/index.js';
 import type { AuditAuth, AuditBroker, AuditResponse, AuditResponseInput, AuditWrapInfo } from '../audit/index.js';
 import type { Acl, AclInput } from '../policy/index.js';
 import type { TokenEntry } from '../tokens/index.js';
+import type { RegisterResult as LeaseGrant } from '../leases/index.js';
 import {
   checkWrappingRequest,
   decideWrap,
@@ -60,6 +61,8 @@ export interface RequestAuth {
 export interface MountedBackend {
   entry: MountEntry;
   backend: Backend;
+  storage: Storage;
+  mount: MountView;
   toRequest(base: Omit<LogicalRequest, 'storage' | 'mount'>): LogicalRequest;
 }
 
@@ -79,6 +82,11 @@ export interface PipelineDeps {
   wrapping: WrappingService;
   /** Throws a 429 when a rate-limit quota covering the request has no room for this client. */
   checkRateLimit(input: { path: string; mountPath: string; role: string | undefined; clientAddr: string }): void;
+  /**
+   * Registers the lease of a secret the backend issued; answers its id and granted TTL. When
+   * it cannot (lease-count quota, storage), the secret is revoked before the error surfaces.
+   */
+  registerLease(mounted: MountedBackend, requestPath: string, secret: LeaseSecret, token: TokenEntry | null): Promise<LeaseGrant>;
   /** Creates the identity and the token for a successful login. */
   completeLogin(mount: MountEntry, requestPath: string, login: LoginAuth): Promise<{ auth: ResponseAuth; warnings: string[] }>;
   /** Paths of the sys backend that answer while sealed (init, seal-status, unseal, health…). */
@@ -175,6 +183,7 @@ export async function runPipeline(deps: PipelineDeps, request0: IncomingRequest)
     data: incoming.data,
     headers: incoming.headers,
     remoteAddr: incoming.remoteAddr,
+    ...(entry ? { displayName: entry.display_name } : {}),
     ...(incoming.contentType !== undefined ? { contentType: incoming.contentType } : {}),
     ...(incoming.signal !== undefined ? { signal: incoming.signal } : {}),
   });
@@ -231,7 +240,19 @@ export async function runPipeline(deps: PipelineDeps, request0: IncomingRequest)
   }
 
   // 6. Logins: a credential backend proved who the caller is; the core (never the
-  //    backend) resolves the identity and creates the token. Leases hook in here too.
+  //    backend) resolves the identity and creates the token. Leased secrets get their lease.
+  if (response?.secret) {
+    const { secret, ...rest } = response;
+    const lease = await deps.registerLease(mounted, incoming.path, secret, used);
+    const warnings = [...(rest.warnings ?? []), ...lease.warnings];
+    response = {
+      ...rest,
+      leaseId: lease.leaseId,
+      leaseDuration: lease.ttl,
+      renewable: lease.renewable,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
+  }
   if (response?.login) {
     if (mounted.backend.spec.kind !== 'credential') throw new InternalError('only auth methods can log in');
     const { login, ...rest } = response;

@@ -22,8 +22,8 @@ export function envelopeBody(requestId: string, response: LogicalResponse, mount
   const hasWarnings = (response.warnings?.length ?? 0) > 0;
   return {
     request_id: requestId,
-    lease_id: '',
-    renewable: false,
+    lease_id: response.leaseId ?? '',
+    renewable: response.renewable ?? false,
     lease_duration: response.leaseDuration ?? 0,
     data: response.data ?? null,
     wrap_info: null,

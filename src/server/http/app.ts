@@ -94,7 +94,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       const rendered = renderResult(result, incoming.path);
       reply.code(rendered.status).header('cache-control', 'no-store').header('content-type', rendered.contentType ?? JSON_TYPE);
       if (request.method === 'HEAD' || rendered.body === null) return reply.send();
-      return reply.send(jsonBytes(rendered.body));
+      return reply.send(typeof rendered.body === 'string' ? jsonBytes(rendered.body) : Buffer.from(rendered.body));
     },
   });
 

@@ -6,9 +6,9 @@ import { envelopeBody, type PipelineResult } from '../core/index.js';
 
 export interface HttpReply {
   status: number;
-  /** Serialised JSON (or text, with `contentType`), or null for an empty body. */
-  body: string | null;
-  /** Set only for raw responses that are not JSON (Prometheus metrics). */
+  /** Serialised JSON (or text/bytes, with `contentType`), or null for an empty body. */
+  body: string | Uint8Array | null;
+  /** Set only for raw responses that are not JSON (Prometheus metrics, PEM/DER certificates). */
   contentType?: string;
 }
 
@@ -44,7 +44,7 @@ export function renderResult(result: PipelineResult, path: string): HttpReply {
   const resp = result.response;
   if (resp?.raw) {
     const { status, body, contentType } = resp.raw;
-    if (contentType && typeof body === 'string') return { status, body, contentType };
+    if (contentType && (typeof body === 'string' || body instanceof Uint8Array)) return { status, body, contentType };
     return { status, body: JSON.stringify(body) };
   }
 
@@ -60,7 +60,7 @@ export function renderResult(result: PipelineResult, path: string): HttpReply {
     if ((!Array.isArray(keys) || keys.length === 0) && otherKeys.length === 0) return { status: 404, body: EMPTY_ERRORS };
   }
   const hasData = resp.data !== undefined && resp.data !== null;
-  if (!hasData && !hasWarnings && !resp.auth && resp.leaseDuration === undefined && resp.httpStatus === undefined) {
+  if (!hasData && !hasWarnings && !resp.auth && resp.leaseDuration === undefined && resp.leaseId === undefined && resp.httpStatus === undefined) {
     return op === 'read' ? { status: 404, body: EMPTY_ERRORS } : { status: 204, body: null };
   }
   const envelope = envelopeBody(result.requestId, resp, result.mountType);

@@ -1,13 +1,9 @@
 /**
- * Lease expiration. Not yet wired into the core; to wire it:
- * 1. Create the manager with `storage` = a barrier view (e.g. `sys/expire/`) and
- *    `resolveKind(accessor, kind)` returning the mount's `SecretKind` (from `spec.secrets`),
- *    its storage view and `MountView`. On unseal: `await m.load(); m.start()`; on seal: `m.stop()`.
- * 2. Pipeline step 6: when a response has `secret`, `register({ path, mountAccessor, secret,
- *    tokenHash, limits })` (may throw the 429 lease-count error) and render `lease_id`,
- *    `lease_duration`, `renewable` (add `leaseId`/`renewable` to LogicalResponse and envelopeBody).
- * 3. Token revocation hook: `revokeByToken(hash)`; unmount/remount: `revokePrefix(mountPath, { force })`.
- * 4. Mount `leasePaths(m)` in sys and add `LEASE_SUDO_PATHS` to its root paths.
+ * Lease expiration (Vault's expiration manager). The core owns one manager over the barrier
+ * view `sys/expire/`: it registers the lease of every `LogicalResponse.secret` (pipeline step
+ * 6), loads and starts it on unseal, stops it on seal, revokes a token's leases from the token
+ * store's revoke hook and a secrets engine's leases before unmounting it; `leasePaths` serve
+ * `sys/leases/*` and Vault's legacy aliases.
  */
 export * from './lease-store.js';
 export * from './lease-quotas.js';

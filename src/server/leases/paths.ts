@@ -21,12 +21,6 @@ export const TIDY_STARTED_WARNING =
 export const MAX_IRREVOCABLE_LEASES_WARNING =
   'Command halted because many irrevocable leases were found. To emit the entire list, re-run the command with force set true.';
 
-/**
- * The renew answer: `leaseDuration` is in the sdk; `leaseId` and `renewable` are not yet, and
- * must be rendered by the envelope as top-level `lease_id` / `renewable`.
- */
-export type RenewResponse = LogicalResponse & { leaseId: string; renewable: boolean };
-
 function leaseIdOf(fields: { lease_id?: string | undefined; url_lease_id?: string | undefined }): string {
   const id = fields.lease_id || fields.url_lease_id || '';
   if (id === '') throw new UserError('lease_id must be specified');
@@ -46,7 +40,7 @@ export function leasePaths(manager: ExpirationManager): PathSpec<any>[] {
     operations: {
       update: async (_req, fields) => {
         const result = await manager.renew(leaseIdOf(fields), fields.increment);
-        const resp: RenewResponse = {
+        const resp: LogicalResponse = {
           data: null,
           leaseDuration: result.ttl,
           leaseId: result.leaseId,

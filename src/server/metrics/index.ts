@@ -17,6 +17,8 @@ export interface MetricsSources {
   sealed(): boolean;
   /** Stored service tokens (batch tokens are never stored); null while sealed. */
   tokenCount?(): Promise<number | null>;
+  /** Live leases and, of those, the irrevocable ones; null while sealed. */
+  leaseCounts?(): Promise<{ leases: number; irrevocable: number } | null>;
 }
 
 export function createServerMetrics(sources: MetricsSources): ServerMetrics {
@@ -56,6 +58,25 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     async collect() {
       const count = (await sources.tokenCount?.()) ?? null;
       if (count !== null) this.set(count);
+    },
+  });
+
+  new Gauge({
+    name: 'vault_expire_num_leases',
+    help: 'Leases held by the expiration manager (including irrevocable ones).',
+    registers: [registry],
+    async collect() {
+      const counts = (await sources.leaseCounts?.()) ?? null;
+      if (counts !== null) this.set(counts.leases);
+    },
+  });
+  new Gauge({
+    name: 'vault_expire_num_irrevocable_leases',
+    help: 'Leases whose revocation kept failing; listed by sys/leases?type=irrevocable.',
+    registers: [registry],
+    async collect() {
+      const counts = (await sources.leaseCounts?.()) ?? null;
+      if (counts !== null) this.set(counts.irrevocable);
     },
   });
 

@@ -132,10 +132,14 @@ export interface LogicalResponse {
   data?: Record<string, unknown> | null;
   warnings?: string[];
   /**
-   * `lease_duration` reported without a lease (KV v1's passthrough `ttl`). Leased secrets
-   * (issue: leases) use `secret` instead.
+   * `lease_duration`: KV v1's passthrough `ttl`, or the granted TTL of a lease. Backends
+   * issuing leased secrets set `secret`; the core fills `leaseId`/`leaseDuration`/`renewable`.
    */
   leaseDuration?: number;
+  /** `lease_id` of the envelope (set by the core when it registered a lease, and by sys/leases/renew). */
+  leaseId?: string;
+  /** `renewable` of the envelope. */
+  renewable?: boolean;
   /**
    * Overrides the HTTP status: KV v2 answers 404 with a full envelope for a deleted
    * version, sys/leases/revoke answers 202, and so on.
@@ -143,7 +147,8 @@ export interface LogicalResponse {
   httpStatus?: number;
   /**
    * A response that is not wrapped in Vault's envelope (sys/init, sys/health, …):
-   * the body is sent as JSON as it is.
+   * the body is sent as JSON as it is; with `contentType`, a string or Uint8Array body is
+   * sent unchanged (PEM, DER, Prometheus text).
    */
   raw?: { status: number; body: unknown; contentType?: string };
 }

@@ -6,6 +6,7 @@ import { WRAPPING_UNAUTHENTICATED_PATHS, wrapPaths } from '../../wrapping/index.
 import type { Core } from '../core.js';
 import type { RequestAuth } from '../pipeline.js';
 import { policyPaths } from '../../policy/index.js';
+import { LEASE_SUDO_PATHS, leasePaths } from '../../leases/index.js';
 import { authPaths } from './paths-auth.js';
 import { capabilityPaths } from './paths-capabilities.js';
 import { keyPaths } from './paths-keys.js';
@@ -45,7 +46,7 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
         'rekey/*',
         ...WRAPPING_UNAUTHENTICATED_PATHS,
       ],
-      root: ['seal', 'step-down', 'rotate', 'remount', 'auth/*', 'locked-users', 'locked-users/*', ...AUDIT_SUDO_PATHS],
+      root: ['seal', 'step-down', 'rotate', 'remount', 'auth/*', 'locked-users', 'locked-users/*', ...AUDIT_SUDO_PATHS, ...LEASE_SUDO_PATHS],
     },
     paths: [
       ...sealPaths(ctx), ...mountPaths(ctx), ...toolPaths(), ...keyPaths(ctx), ...openApiPaths(ctx),
@@ -56,6 +57,7 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
       ...metricsPaths(ctx),
       ...lockedUserPaths(ctx),
       ...quotaPaths(ctx),
+      ...leasePaths(core.leases),
       ...generateRootPaths({ generateRoot: core.generateRoot }),
       ...rekeyPaths({ rekey: core.rekey }),
       ...wrapPaths(core.wrapping, { callerOf: (requestId) => core.callerOf(requestId) }),
