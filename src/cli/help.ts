@@ -63,6 +63,7 @@ const GROUP_SYNOPSES: Record<string, string> = {
   auth: 'Interact with auth methods',
   kv: 'Interact with the key-value store',
   'kv metadata': 'Interact with key metadata in the KV store',
+  lease: 'Interact with leases',
   operator: 'Perform operator-specific tasks',
   policy: 'Interact with policies',
   secrets: 'Interact with secrets engines',

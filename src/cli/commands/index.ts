@@ -20,6 +20,9 @@ import { command as kvMetadataPut } from './kv-metadata-put.js';
 import { command as kvPatch } from './kv-patch.js';
 import { command as kvPut } from './kv-put.js';
 import { command as kvUndelete } from './kv-undelete.js';
+import { command as leaseLookup } from './lease-lookup.js';
+import { command as leaseRenew } from './lease-renew.js';
+import { command as leaseRevoke } from './lease-revoke.js';
 import { command as list } from './list.js';
 import { command as login } from './login.js';
 import { command as operatorGenerateRoot } from './operator-generate-root.js';
@@ -76,6 +79,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   kvMetadataGet,
   kvMetadataPut,
   kvMetadataDelete,
+  leaseRenew,
+  leaseRevoke,
+  leaseLookup,
   secretsEnable,
   secretsDisable,
   secretsList,
