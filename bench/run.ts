@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { AUTHZ_DEFAULTS, runAuthzBench } from './authz.js';
 import { backgroundCpuCores, killAllChildren, RESULTS_DIR, selectServerBuild, type ServerBuild } from './harness.js';
 import { KV_DEFAULTS, runKvBench } from './kv.js';
+import { LEASES_DEFAULTS, runLeasesBench } from './leases.js';
 import { LOGINS_DEFAULTS, runLoginsBench } from './logins.js';
 
 interface BenchOutcome {
@@ -75,6 +76,14 @@ const BENCHMARKS: Benchmark[] = [
         connections: s.connections ?? LOGINS_DEFAULTS.connections,
         userpassConnections: LOGINS_DEFAULTS.userpassConnections,
       });
+      return { ...report };
+    },
+  },
+  {
+    name: 'leases',
+    description: 'Restart-to-ready and index memory with 100k and 1M leases in sqlite (--keys n: one size), vs a raw key listing',
+    run: async (s) => {
+      const report = await runLeasesBench({ sizes: s.keys !== undefined ? [s.keys] : LEASES_DEFAULTS.sizes });
       return { ...report };
     },
   },
