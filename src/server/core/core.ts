@@ -48,6 +48,7 @@ import { createCubbyholeStore, cubbyholeBackend, cubbyholeRevokeHook, type Cubby
 import { createIdentityStore, identityBackend, type IdentityStore } from '../identity/index.js';
 import { createWrappingService, type WrappingService } from '../wrapping/index.js';
 import { createPolicyStore, type Acl, type PolicyStore } from '../policy/index.js';
+import { createPasswordPolicyStore, type PasswordPolicyStore } from '../passwords/index.js';
 import { createExpirationManager, type ExpirationManager, type RegisterResult as LeaseGrant, type ResolvedKind } from '../leases/index.js';
 import { aesGcmBatchCrypto, authBlock, createTokenStore, sanitizePolicies, tokenBackend, type TokenEntry, type TokenStore } from '../tokens/index.js';
 import {
@@ -152,9 +153,7 @@ export class Core {
   private readonly router = new MountRouter<MountedBackend>();
   /** What backends may ask of the server (password policies…). */
   private readonly systemView: SystemView = {
-    generatePasswordFromPolicy: async (name) => {
-      throw new UserError(`password policy "${name}" not found`);
-    },
+    generatePasswordFromPolicy: (name) => this.passwordPolicies.generate(name),
   };
   private readonly authContext = new Map<string, RequestAuth | null>();
   readonly tokens: TokenStore;
@@ -166,6 +165,8 @@ export class Core {
   readonly rateLimits: RateLimiter;
   /** Leases of the secrets engines' dynamic secrets: renewal, revocation, expiry. */
   readonly leases: ExpirationManager;
+  /** `sys/policies/password`: the password generators engines may name. */
+  readonly passwordPolicies: PasswordPolicyStore;
   private readonly now: () => number;
   readonly metrics: ServerMetrics | undefined;
   /** sys/generate-root and sys/rekey: key holders regenerate a root token or change the shares. */
@@ -245,6 +246,7 @@ export class Core {
     // Each token's cubbyhole (and with it any response wrapped into it) dies with the token.
     this.cubbyholes = createCubbyholeStore(this.views.cubbyhole);
     this.tokens.addRevokeHook(cubbyholeRevokeHook(this.cubbyholes));
+    this.passwordPolicies = createPasswordPolicyStore(createStorageView(this.barrier, 'sys/'));
     this.leases = createExpirationManager({
       storage: createStorageView(this.barrier, 'sys/expire/'),
       resolveKind: (accessor, kind) => this.resolveSecretKind(accessor, kind),

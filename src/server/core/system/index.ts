@@ -7,6 +7,7 @@ import type { Core } from '../core.js';
 import type { RequestAuth } from '../pipeline.js';
 import { policyPaths } from '../../policy/index.js';
 import { LEASE_SUDO_PATHS, leasePaths } from '../../leases/index.js';
+import { passwordPolicyPaths } from '../../passwords/index.js';
 import { authPaths } from './paths-auth.js';
 import { capabilityPaths } from './paths-capabilities.js';
 import { keyPaths } from './paths-keys.js';
@@ -58,6 +59,7 @@ export function createSystemBackend(core: Core, authOf: (requestId: string) => R
       ...lockedUserPaths(ctx),
       ...quotaPaths(ctx),
       ...leasePaths(core.leases),
+      ...passwordPolicyPaths(core.passwordPolicies),
       ...generateRootPaths({ generateRoot: core.generateRoot }),
       ...rekeyPaths({ rekey: core.rekey }),
       ...wrapPaths(core.wrapping, { callerOf: (requestId) => core.callerOf(requestId) }),
