@@ -15,6 +15,8 @@ import { backgroundCpuCores, killAllChildren, RESULTS_DIR, selectServerBuild, ty
 import { KV_DEFAULTS, runKvBench } from './kv.js';
 import { LEASES_DEFAULTS, runLeasesBench } from './leases.js';
 import { LOGINS_DEFAULTS, runLoginsBench } from './logins.js';
+import { PKI_DEFAULTS, runPkiBench } from './pki.js';
+import { TRANSIT_DEFAULTS, runTransitBench } from './transit.js';
 
 interface BenchOutcome {
   /** Printed after the run. */
@@ -75,6 +77,31 @@ const BENCHMARKS: Benchmark[] = [
         warmupSec: s.warmupSec ?? LOGINS_DEFAULTS.warmupSec,
         connections: s.connections ?? LOGINS_DEFAULTS.connections,
         userpassConnections: LOGINS_DEFAULTS.userpassConnections,
+      });
+      return { ...report };
+    },
+  },
+  {
+    name: 'transit',
+    description: 'Transit encrypt/decrypt over HTTP, single and batch of 100, vs raw node:crypto AES-256-GCM',
+    run: async (s) => {
+      const report = await runTransitBench({
+        ...TRANSIT_DEFAULTS,
+        durationSec: s.durationSec ?? TRANSIT_DEFAULTS.durationSec,
+        warmupSec: s.warmupSec ?? TRANSIT_DEFAULTS.warmupSec,
+        connections: s.connections ?? TRANSIT_DEFAULTS.connections,
+      });
+      return { ...report };
+    },
+  },
+  {
+    name: 'pki',
+    description: 'PKI issue/s over HTTP for EC P-256 and RSA-2048 roles, vs in-process key generation + signing',
+    run: async (s) => {
+      const report = await runPkiBench({
+        durationSec: s.durationSec ?? PKI_DEFAULTS.durationSec,
+        warmupSec: s.warmupSec ?? PKI_DEFAULTS.warmupSec,
+        connections: s.connections ?? PKI_DEFAULTS.connections,
       });
       return { ...report };
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBackend, defineBackend, definePath, patternToTemplate } from './backend.js';
+import { createBackend, defineBackend, definePath, matchSpecialPath, patternToTemplate } from './backend.js';
 import { f } from './fields.js';
 import { createTestBackend } from './testing.js';
 
@@ -73,5 +73,22 @@ describe('createBackend', () => {
     expect(item).toBeDefined();
     expect(Object.keys(item ?? {})).toEqual(expect.arrayContaining(['get', 'post', 'parameters']));
     expect(patternToTemplate('data/(?<path>.+)')).toBe('data/{path}');
+  });
+});
+
+describe('matchSpecialPath', () => {
+  it.each([
+    ['ca', 'ca', true],
+    ['ca', 'ca/pem', false],
+    ['cert/*', 'cert/ab:cd', true],
+    ['cert/*', 'certs', false],
+    ['issuer/+/pem', 'issuer/default/pem', true],
+    ['issuer/+/pem', 'issuer/pem', false],
+    ['issuer/+/pem', 'issuer//pem', false],
+    ['issuer/+/pem', 'issuer/a/b/pem', false],
+    ['issuer/+/crl*', 'issuer/x/crl/der', true],
+    ['issuer/+/crl*', 'issuer/x/cr', false],
+  ])('%s vs %s → %s', (pattern, path, expected) => {
+    expect(matchSpecialPath(pattern, path)).toBe(expected);
   });
 });

@@ -246,9 +246,25 @@ export function createBackend(spec: BackendSpec): Backend {
 const IGNORED_PARAMS = new Set(['help', 'list']);
 
 /** Vault's special-path matching: exact, or a prefix when the pattern ends in `*`. */
+/**
+ * Vault's special-path syntax: a trailing `*` matches any suffix, a `+` segment matches exactly
+ * one path segment (`issuer/+/pem`).
+ */
 export function matchSpecialPath(pattern: string, path: string): boolean {
-  if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
-  return pattern === path;
+  if (!pattern.includes('+')) {
+    if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
+    return pattern === path;
+  }
+  const prefix = pattern.endsWith('*');
+  const patternSegments = (prefix ? pattern.slice(0, -1) : pattern).split('/');
+  const pathSegments = path.split('/');
+  if (prefix ? pathSegments.length < patternSegments.length : pathSegments.length !== patternSegments.length) return false;
+  return patternSegments.every((seg, i) => {
+    const actual = pathSegments[i] ?? '';
+    if (seg === '+') return actual !== '';
+    // With a trailing `*`, the last pattern segment is a prefix of the path's segment.
+    return prefix && i === patternSegments.length - 1 ? actual.startsWith(seg) : actual === seg;
+  });
 }
 
 function structuredCloneSafe<T>(value: T): T {
