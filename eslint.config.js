@@ -31,5 +31,6 @@ export default tseslint.config(
   layer(['src/server/storage/**'], ['**/core/**', '**/barrier/**', '**/seal/**', '**/http/**', '**/engines/**', '**/sdk/**', '**/api/**', '**/cli/**'], 'storage is the bottom layer'),
   layer(['src/server/barrier/**', 'src/server/seal/**'], ['**/core/**', '**/http/**', '**/engines/**', '**/api/**', '**/cli/**'], 'barrier/seal sit below core'),
   layer(['src/server/core/**'], ['**/http/**', '**/api/**', '**/cli/**'], 'core does not know about HTTP or clients'),
+  layer(['src/gitops/**'], ['**/server/**', '**/cli/**', '**/operator/**', '**/agent/**'], 'gitops/ (sealed + sops formats) depends only on shared/ and api/'),
   layer(['src/cli/**'], ['**/server/core/**', '**/server/storage/**', '**/server/barrier/**', '**/server/engines/**', '**/server/sdk/**'], 'the CLI reaches a server through api/ (only `server/index.ts` may be imported to run one)'),
 );
