@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { AUTHZ_DEFAULTS, runAuthzBench } from './authz.js';
 import { backgroundCpuCores, killAllChildren, RESULTS_DIR, selectServerBuild, type ServerBuild } from './harness.js';
 import { KV_DEFAULTS, runKvBench } from './kv.js';
+import { DATABASE_DEFAULTS, runDatabaseBench } from './database.js';
 import { LEASES_DEFAULTS, runLeasesBench } from './leases.js';
 import { LOGINS_DEFAULTS, runLoginsBench } from './logins.js';
 import { PKI_DEFAULTS, runPkiBench } from './pki.js';
@@ -102,6 +103,19 @@ const BENCHMARKS: Benchmark[] = [
         durationSec: s.durationSec ?? PKI_DEFAULTS.durationSec,
         warmupSec: s.warmupSec ?? PKI_DEFAULTS.warmupSec,
         connections: s.connections ?? PKI_DEFAULTS.connections,
+      });
+      return { ...report };
+    },
+  },
+  {
+    name: 'database',
+    description: 'Dynamic PostgreSQL credentials: issue and revoke rates vs direct SQL, TTL-expiry-to-drop latency (p50/p99 over 1,000 leases)',
+    run: async (s) => {
+      const report = await runDatabaseBench({
+        ...DATABASE_DEFAULTS,
+        durationSec: s.durationSec ?? DATABASE_DEFAULTS.durationSec,
+        warmupSec: s.warmupSec ?? DATABASE_DEFAULTS.warmupSec,
+        connections: s.connections ?? DATABASE_DEFAULTS.connections,
       });
       return { ...report };
     },

@@ -12,7 +12,7 @@ import { createBarrier } from './barrier/index.js';
 import { loadServerConfig, type ServerConfig } from './config/index.js';
 import { Core } from './core/index.js';
 import { createAuthMethods } from './auth/index.js';
-import { builtinSecretEngines } from './engines/index.js';
+import { createSecretEngines } from './engines/index.js';
 import { createServerMetrics } from './metrics/index.js';
 import { createHttpApp, DEFAULT_MAX_REQUEST_SIZE } from './http/app.js';
 import type { RunningServer, StartServerOptions } from './index.js';
@@ -105,7 +105,7 @@ function createCore(physical: PhysicalStorage, logger: Logger, ttls: { defaultLe
   const core: Core = new Core({
     physical,
     barrier: createBarrier(physical),
-    backends: builtinSecretEngines,
+    backends: createSecretEngines(logger),
     authBackends: createAuthMethods(logger),
     logger,
     version: REPORTED_VERSION,

@@ -575,18 +575,27 @@ export function createExpirationManager(options: ExpirationManagerOptions): Expi
       }
       const normalized = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
       const ids = idsUnder(normalized);
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i] as string;
-        if (!sync) {
-          await revokeLazily(id);
-          continue;
-        }
-        try {
-          await revokeNow(id, force);
-        } catch (err) {
-          throw new InternalError(`failed to revoke "${id}" (${i + 1} / ${ids.length}): ${errorMessage(err)}`, { cause: err });
-        }
+      if (!sync) {
+        for (const id of ids) await revokeLazily(id);
+        return ids.length;
       }
+      // Revoked `concurrency` at a time (each is a round trip to the backend's system); the
+      // first failure stops new revocations and is reported with its position.
+      let next = 0;
+      let failure: InternalError | null = null;
+      const workers = Array.from({ length: Math.min(concurrency, ids.length) }, async () => {
+        while (failure === null && next < ids.length) {
+          const i = next++;
+          const id = ids[i] as string;
+          try {
+            await revokeNow(id, force);
+          } catch (err) {
+            failure ??= new InternalError(`failed to revoke "${id}" (${i + 1} / ${ids.length}): ${errorMessage(err)}`, { cause: err });
+          }
+        }
+      });
+      await Promise.all(workers);
+      if (failure !== null) throw failure;
       return ids.length;
     },
 
