@@ -17,6 +17,7 @@ import { DATABASE_DEFAULTS, runDatabaseBench } from './database.js';
 import { LEASES_DEFAULTS, runLeasesBench } from './leases.js';
 import { LOGINS_DEFAULTS, runLoginsBench } from './logins.js';
 import { PKI_DEFAULTS, runPkiBench } from './pki.js';
+import { SEALED_DEFAULTS, runSealedBench } from './sealed.js';
 import { TRANSIT_DEFAULTS, runTransitBench } from './transit.js';
 
 interface BenchOutcome {
@@ -117,6 +118,14 @@ const BENCHMARKS: Benchmark[] = [
         warmupSec: s.warmupSec ?? DATABASE_DEFAULTS.warmupSec,
         connections: s.connections ?? DATABASE_DEFAULTS.connections,
       });
+      return { ...report };
+    },
+  },
+  {
+    name: 'sealed',
+    description: 'SealedSecret seal and unseal values/s in-process vs raw node:crypto RSA-OAEP + AES-GCM',
+    run: async (s) => {
+      const report = await runSealedBench({ ...SEALED_DEFAULTS, durationSec: s.durationSec ?? SEALED_DEFAULTS.durationSec });
       return { ...report };
     },
   },

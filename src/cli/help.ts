@@ -67,6 +67,7 @@ const GROUP_SYNOPSES: Record<string, string> = {
   operator: 'Perform operator-specific tasks',
   policy: 'Interact with policies',
   secrets: 'Interact with secrets engines',
+  sops: 'Encrypted files compatible with SOPS',
   token: 'Interact with tokens',
 };
 

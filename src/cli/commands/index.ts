@@ -38,11 +38,18 @@ import { command as policyList } from './policy-list.js';
 import { command as policyRead } from './policy-read.js';
 import { command as policyWrite } from './policy-write.js';
 import { command as read } from './read.js';
+import { command as seal } from './seal.js';
+import { command as sealBackup } from './seal-backup.js';
 import { command as secretsDisable } from './secrets-disable.js';
 import { command as secretsEnable } from './secrets-enable.js';
 import { command as secretsList } from './secrets-list.js';
 import { command as secretsTune } from './secrets-tune.js';
 import { command as server } from './server.js';
+import { command as sopsDecrypt } from './sops-decrypt.js';
+import { command as sopsEdit } from './sops-edit.js';
+import { command as sopsEncrypt } from './sops-encrypt.js';
+import { command as sopsRotate } from './sops-rotate.js';
+import { command as sopsUpdatekeys } from './sops-updatekeys.js';
 import { command as status } from './status.js';
 import { command as tokenCapabilities } from './token-capabilities.js';
 import { command as tokenCreate } from './token-create.js';
@@ -106,4 +113,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   auditDisable,
   auditList,
   unwrap,
+  seal,
+  sealBackup,
+  sopsEncrypt,
+  sopsDecrypt,
+  sopsEdit,
+  sopsRotate,
+  sopsUpdatekeys,
 ];
