@@ -1,6 +1,7 @@
 /**
  * Policy-list helpers with Vault's semantics (`sdk/helper/policyutil`, `strutil`).
  */
+import { globMatch } from '../../shared/glob.js';
 
 /** `strutil.RemoveDuplicates`: trims, drops empties, optionally lowercases, sorts. */
 export function removeDuplicates(items: readonly string[], lowercase: boolean): string[] {
@@ -32,24 +33,6 @@ export function isSubset(sup: readonly string[], sub: readonly string[]): boolea
   return sub.every((s) => set.has(s));
 }
 
-/** `ryanuber/go-glob`: `*` matches any run of characters, anywhere in the pattern. */
-export function globMatch(pattern: string, subject: string): boolean {
-  if (pattern === '*') return true;
-  const parts = pattern.split('*');
-  if (parts.length === 1) return pattern === subject;
-  const first = parts[0] ?? '';
-  const last = parts[parts.length - 1] ?? '';
-  if (!subject.startsWith(first)) return false;
-  let pos = first.length;
-  for (let i = 1; i < parts.length - 1; i++) {
-    const part = parts[i] ?? '';
-    const at = subject.indexOf(part, pos);
-    if (at === -1) return false;
-    pos = at + part.length;
-  }
-  return subject.length - pos >= last.length && subject.endsWith(last);
-}
-
 /** `strutil.StrListContainsGlob`. */
 export function containsGlob(patterns: readonly string[], subject: string): boolean {
   return patterns.some((p) => globMatch(p, subject));
@@ -57,3 +40,5 @@ export function containsGlob(patterns: readonly string[], subject: string): bool
 
 /** Policies that tokens can never be given directly. */
 export const NON_ASSIGNABLE_POLICIES: readonly string[] = ['response-wrapping', 'control-group'];
+
+export { globMatch };

@@ -14,6 +14,7 @@ import { LOCAL, formatGoTime } from './go-time.js';
 import { goReplaceAll, mapCase } from './go-strings.js';
 import type { FuncMap } from './types.js';
 import { sliceUtf8, utf8Length } from './values.js';
+import { globMatch } from '../glob.js';
 
 const SHA256_HASH_LEN = 8;
 
@@ -37,29 +38,6 @@ function truncateSha256(maxLen: unknown, str: unknown): string {
   const head = sliceUtf8(s, 0, n - SHA256_HASH_LEN);
   const rest = sliceUtf8(s, utf8Length(head));
   return head + sha256Hex(rest).slice(0, SHA256_HASH_LEN);
-}
-
-/** ryanuber/go-glob: `*` matches any run of characters; nothing else is special. */
-export function glob(pattern: string, subject: string): boolean {
-  if (pattern === '') return subject === pattern;
-  if (pattern === '*') return true;
-  const parts = pattern.split('*');
-  if (parts.length === 1) return subject === pattern;
-  const leadingGlob = pattern.startsWith('*');
-  const trailingGlob = pattern.endsWith('*');
-  const end = parts.length - 1;
-  let subj = subject;
-  for (let i = 0; i < end; i++) {
-    const part = parts[i] as string;
-    const idx = subj.indexOf(part);
-    if (i === 0) {
-      if (!leadingGlob && idx !== 0) return false;
-    } else if (idx < 0) {
-      return false;
-    }
-    subj = subj.slice(idx + part.length);
-  }
-  return trailingGlob || subj.endsWith(parts[end] as string);
 }
 
 /** hashicorp/go-uuid: 16 random bytes in 8-4-4-4-12 form (no version bits). */
@@ -88,3 +66,6 @@ export const vaultTemplateFuncs: FuncMap = Object.freeze({
   uuid: withArity(0, 0, goUuid),
   glob: withArity(2, 2, (pattern: unknown, value: unknown) => glob(argString(pattern), argString(value))),
 });
+
+/** ryanuber/go-glob (OpenBao's `glob` template function). */
+export const glob = globMatch;

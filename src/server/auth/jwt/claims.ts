@@ -5,6 +5,7 @@
  * Every error message here is shown to an unauthenticated caller: it names the check that
  * failed and the configured claim names, never a value taken from the token.
  */
+import { globMatch } from '../../../shared/glob.js';
 
 /** A claim check failed; `message` is safe to return. */
 export class ClaimsError extends Error {
@@ -53,24 +54,6 @@ export function normalizeList(raw: unknown): unknown[] | null {
   if (typeof raw === 'string' || typeof raw === 'boolean') return [raw];
   if (typeof raw === 'number') return [String(raw)];
   return null;
-}
-
-/** ryanuber/go-glob: `*` matches any run of characters; nothing else is special. */
-export function globMatch(pattern: string, subject: string): boolean {
-  if (pattern === '*') return true;
-  const parts = pattern.split('*');
-  if (parts.length === 1) return pattern === subject;
-  const first = parts[0] ?? '';
-  const last = parts[parts.length - 1] ?? '';
-  if (!subject.startsWith(first)) return false;
-  let pos = first.length;
-  for (let i = 1; i < parts.length - 1; i++) {
-    const part = parts[i] ?? '';
-    const idx = subject.indexOf(part, pos);
-    if (idx === -1) return false;
-    pos = idx + part.length;
-  }
-  return subject.length - pos >= last.length && subject.endsWith(last);
 }
 
 /** Checks that every bound claim is present and matches one of its allowed values. */
@@ -263,3 +246,5 @@ export function parseClaims(payload: Uint8Array): Claims {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ClaimsError('malformed token: claims are not a JSON object');
   return parsed as Claims;
 }
+
+export { globMatch };

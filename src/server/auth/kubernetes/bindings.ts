@@ -4,22 +4,7 @@
  * `token_bound_cidrs` check.
  */
 import { BlockList, isIP } from 'node:net';
-
-export function globMatch(pattern: string, subject: string): boolean {
-  if (pattern === '') return subject === '';
-  if (pattern === '*') return true;
-  const parts = pattern.split('*');
-  if (parts.length === 1) return subject === pattern;
-  const last = parts[parts.length - 1] ?? '';
-  let rest = subject;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const part = parts[i] ?? '';
-    const idx = rest.indexOf(part);
-    if (i === 0 ? idx !== 0 : idx < 0) return false;
-    rest = rest.slice(idx + part.length);
-  }
-  return pattern.endsWith('*') || rest.endsWith(last);
-}
+import { globMatch } from '../../../shared/glob.js';
 
 export function listContainsGlob(patterns: readonly string[], subject: string): boolean {
   return patterns.some((p) => globMatch(p, subject));
@@ -62,3 +47,5 @@ export function remoteAddrAllowed(cidrs: readonly string[], remoteAddr: string):
   }
   return list.check(addr, family === 4 ? 'ipv4' : 'ipv6');
 }
+
+export { globMatch };

@@ -2,31 +2,11 @@
  * `allowed_roles` on a connection: exact names, `*`, and globs where `*` matches any run
  * of characters (Vault's `strutil.StrListContainsGlob`, i.e. ryanuber/go-glob).
  */
-
-/** go-glob's `Glob(pattern, subject)`. */
-export function globMatch(pattern: string, subject: string): boolean {
-  if (pattern === '') return subject === '';
-  if (pattern === '*') return true;
-  const parts = pattern.split('*');
-  if (parts.length === 1) return subject === pattern;
-  const leadingGlob = pattern.startsWith('*');
-  const trailingGlob = pattern.endsWith('*');
-  const end = parts.length - 1;
-  let rest = subject;
-  for (let i = 0; i < end; i++) {
-    const part = parts[i] as string;
-    const idx = rest.indexOf(part);
-    if (i === 0) {
-      if (!leadingGlob && idx !== 0) return false;
-    } else if (idx < 0) {
-      return false;
-    }
-    rest = rest.slice(idx + part.length);
-  }
-  return trailingGlob || rest.endsWith(parts[end] as string);
-}
+import { globMatch } from '../../../shared/glob.js';
 
 /** Whether `role` may use a connection whose `allowed_roles` is `allowed` (empty = nobody). */
 export function roleAllowed(allowed: readonly string[], role: string): boolean {
   return allowed.some((pattern) => globMatch(pattern, role));
 }
+
+export { globMatch };

@@ -4,6 +4,7 @@
  * a name was refused, so the 400 can name the rule.
  */
 import { domainToASCII } from 'node:url';
+import { globMatch } from '../../../shared/glob.js';
 
 export interface NameRules {
   allowed_domains: readonly string[];
@@ -38,24 +39,6 @@ export function toAsciiHostname(name: string): string | null {
   const trimmed = ascii.endsWith('.') ? ascii.slice(0, -1) : ascii;
   if (trimmed.length > 253 || trimmed.split('.').some((l) => l.length === 0 || l.length > 63)) return null;
   return ascii;
-}
-
-/** ryanuber/go-glob: `*` matches any run of characters (dots included); no other wildcards. */
-export function glob(pattern: string, subject: string): boolean {
-  if (pattern === '*') return true;
-  const parts = pattern.split('*');
-  if (parts.length === 1) return pattern === subject;
-  const first = parts[0] ?? '';
-  const last = parts[parts.length - 1] ?? '';
-  if (!subject.startsWith(first)) return false;
-  let pos = first.length;
-  for (let i = 1; i < parts.length - 1; i++) {
-    const part = parts[i] ?? '';
-    const at = subject.indexOf(part, pos);
-    if (at === -1) return false;
-    pos = at + part.length;
-  }
-  return subject.length - last.length >= pos && subject.endsWith(last);
 }
 
 function equalFold(a: string, b: string): boolean {
@@ -153,3 +136,6 @@ export function commonNameRefusal(rules: NameRules, name: string, displayName = 
   }
   return null;
 }
+
+/** ryanuber/go-glob: `*` matches any run of characters (dots included); no other wildcards. */
+export const glob = globMatch;
