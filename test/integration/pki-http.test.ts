@@ -74,4 +74,18 @@ describe('PKI over HTTP', () => {
     const text = openssl(['crl', '-inform', 'DER', '-in', file, '-noout', '-text']);
     expect(text.toUpperCase()).toContain(serial.replace(/:/g, '').toUpperCase());
   });
+
+  it('puts a leased certificate on the CRL when its lease expires', async () => {
+    const issued = await v.post('/v1/pki/issue/web', { common_name: 'short.example.com', ttl: '2s' });
+    expect(issued.status).toBe(200);
+    const serial = String(issued.json.data.serial_number).replace(/:/g, '').toUpperCase();
+    const file = join(dir, 'crl-expiry.der');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      writeFileSync(file, (await fetchBytes('/v1/pki/crl')).bytes);
+      if (openssl(['crl', '-inform', 'DER', '-in', file, '-noout', '-text']).toUpperCase().includes(serial)) break;
+      if (Date.now() > deadline) throw new Error('the expired lease did not revoke its certificate');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
 });
