@@ -73,6 +73,55 @@ async function setUp(server: ServerChild, db: TestDatabase, token: string): Prom
     body: { db_name: 'pg', creation_statements: CREATE, revocation_statements: 'DROP ROLE IF EXISTS "{{name}}";', default_ttl: '1h' },
   });
   await vaultCall(server.address, 'POST', 'database/roles/expiring', { token, body: { db_name: 'pg', creation_statements: CREATE, default_ttl: '5s' } });
+  await vaultCall(server.address, 'POST', 'database/roles/expiring-drop', {
+    token,
+    body: { db_name: 'pg', creation_statements: CREATE, revocation_statements: 'DROP ROLE IF EXISTS "{{name}}";', default_ttl: '5s' },
+  });
+}
+
+/**
+ * Issues `expiringLeases` credentials of `role` (5 s TTL), then polls `pg_roles` every 20 ms and
+ * measures, per user, how long after its lease's expiry it disappeared.
+ */
+async function expiryToDrop(
+  server: ServerChild,
+  db: TestDatabase,
+  token: string,
+  role: string,
+  options: DatabaseBenchOptions,
+  log: (line: string) => void,
+  failures: string[],
+): Promise<Percentiles & { count: number }> {
+  log(`database: ${fmtInt(options.expiringLeases)} leases of ${role} with a 5 s TTL…`);
+  const expiries = new Map<string, number>();
+  let issued = 0;
+  await Promise.all(
+    Array.from({ length: options.connections }, async () => {
+      while (issued < options.expiringLeases) {
+        issued++;
+        const res = await vaultCall(server.address, 'GET', `database/creds/${role}`, { token });
+        const body = res.body as { lease_duration: number; data: { username: string } };
+        // Upper bound of the server's expiry: the answer arrived after the lease was registered.
+        expiries.set(body.data.username, Date.now() + body.lease_duration * 1000);
+      }
+    }),
+  );
+  const latencies: number[] = [];
+  const deadline = Date.now() + 120_000;
+  const users = new Set(expiries.keys());
+  while (expiries.size > 0 && Date.now() < deadline) {
+    const present = new Set((await db.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-root-%'")).map((r) => r.rolname));
+    const now = Date.now();
+    for (const [user, expiry] of expiries) {
+      if (!present.has(user)) {
+        latencies.push(Math.max(0, now - expiry));
+        expiries.delete(user);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  if (expiries.size > 0) failures.push(`${role}: ${expiries.size} of ${users.size} expired users were still present after 2 minutes`);
+  return { ...percentiles(latencies), count: latencies.length };
 }
 
 export async function runDatabaseBench(options: DatabaseBenchOptions): Promise<{ table: string; failures: string[]; [k: string]: unknown }> {
@@ -136,45 +185,19 @@ export async function runDatabaseBench(options: DatabaseBenchOptions): Promise<{
     const left = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM pg_roles WHERE rolname LIKE 'v-root-bench-%'");
     if (left[0]?.n !== '0') failures.push(`revoke-prefix left ${left[0]?.n} users behind`);
 
-    // Expiry-to-drop latency.
-    log(`database: ${fmtInt(options.expiringLeases)} leases with a 5 s TTL…`);
-    const expiries = new Map<string, number>();
-    let issued = 0;
-    await Promise.all(
-      Array.from({ length: options.connections }, async () => {
-        while (issued < options.expiringLeases) {
-          issued++;
-          const res = await vaultCall(server.address, 'GET', 'database/creds/expiring', { token });
-          const body = res.body as { lease_duration: number; data: { username: string } };
-          // Upper bound of the server's expiry: the answer arrived after the lease was registered.
-          expiries.set(body.data.username, Date.now() + body.lease_duration * 1000);
-        }
-      }),
-    );
-    const latencies: number[] = [];
-    const deadline = Date.now() + 120_000;
-    while (expiries.size > 0 && Date.now() < deadline) {
-      const present = new Set((await db.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname LIKE 'v-root-expiring-%'")).map((r) => r.rolname));
-      const now = Date.now();
-      for (const [user, expiry] of expiries) {
-        if (!present.has(user)) {
-          latencies.push(Math.max(0, now - expiry));
-          expiries.delete(user);
-        }
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    if (expiries.size > 0) failures.push(`${expiries.size} expired users were still present after 2 minutes`);
-    const drop = percentiles(latencies);
+    // Expiry-to-drop latency, with Vault's default revocation and with a DROP ROLE statement.
+    const dropDefault = await expiryToDrop(server, db, token, 'expiring', options, log, failures);
+    const dropStatement = await expiryToDrop(server, db, token, 'expiring-drop', options, log, failures);
     await pool.end();
 
     const rows = [
       ['issue (creds/s)', fmtInt(issue.rps), fmtInt(ceilingCreate), `${((issue.rps / ceilingCreate) * 100).toFixed(0)}%`, `p50 ${fmtMs(issue.latencyMs.p50)} ms, p99 ${fmtMs(issue.latencyMs.p99)} ms`],
       ['revoke (leases/s, revoke-prefix, DROP ROLE)', fmtInt(revokeRate), fmtInt(ceilingDrop), `${((revokeRate / ceilingDrop) * 100).toFixed(0)}%`, `${fmtInt(leaseCount)} leases`],
-      ['TTL expiry → user dropped (ms, default revocation)', `p50 ${fmtInt(drop.p50)}`, '', '', `p99 ${fmtInt(drop.p99)}, max ${fmtInt(drop.max)} over ${fmtInt(latencies.length)} leases`],
+      ['TTL expiry → user dropped (ms, default revocation)', `p50 ${fmtInt(dropDefault.p50)}`, '', '', `p99 ${fmtInt(dropDefault.p99)}, max ${fmtInt(dropDefault.max)} over ${fmtInt(dropDefault.count)} leases`],
+      ['TTL expiry → user dropped (ms, DROP ROLE)', `p50 ${fmtInt(dropStatement.p50)}`, '', '', `p99 ${fmtInt(dropStatement.p99)}, max ${fmtInt(dropStatement.max)} over ${fmtInt(dropStatement.count)} leases`],
     ];
     const table = formatTable(['case', 'coffer', 'ceiling: direct SQL', 'ratio', 'notes'], rows, [false, true, true, true, false]);
-    return { table, failures, issue, revokeRate, ceilingCreate, ceilingDrop, expiryToDropMs: drop };
+    return { table, failures, issue, revokeRate, ceilingCreate, ceilingDrop, expiryToDropMs: { defaultRevocation: dropDefault, dropRole: dropStatement } };
   } finally {
     await server.stop();
     await stopAllDatabases();
