@@ -32,5 +32,7 @@ export default tseslint.config(
   layer(['src/server/barrier/**', 'src/server/seal/**'], ['**/core/**', '**/http/**', '**/engines/**', '**/api/**', '**/cli/**'], 'barrier/seal sit below core'),
   layer(['src/server/core/**'], ['**/http/**', '**/api/**', '**/cli/**'], 'core does not know about HTTP or clients'),
   layer(['src/gitops/**'], ['**/server/**', '**/cli/**', '**/operator/**', '**/agent/**'], 'gitops/ (sealed + sops formats) depends only on shared/ and api/'),
+  layer(['src/operator/**'], ['**/server/**', '**/cli/**', '**/agent/**'], 'operator/ depends on shared/, api/ and gitops/'),
+  layer(['src/operator/runtime/**'], ['**/controllers/**', '**/providers/**'], 'the operator runtime knows no controller or provider'),
   layer(['src/cli/**'], ['**/server/core/**', '**/server/storage/**', '**/server/barrier/**', '**/server/engines/**', '**/server/sdk/**'], 'the CLI reaches a server through api/ (only `server/index.ts` may be imported to run one)'),
 );
