@@ -69,6 +69,7 @@ const GROUP_SYNOPSES: Record<string, string> = {
   secrets: 'Interact with secrets engines',
   sops: 'Encrypted files compatible with SOPS',
   token: 'Interact with tokens',
+  transit: 'Encrypt and decrypt with the transit secrets engine',
 };
 
 export function groupSynopsis(path: readonly string[]): string {

@@ -56,6 +56,8 @@ import { command as tokenCreate } from './token-create.js';
 import { command as tokenLookup } from './token-lookup.js';
 import { command as tokenRenew } from './token-renew.js';
 import { command as tokenRevoke } from './token-revoke.js';
+import { command as transitDecrypt } from './transit-decrypt.js';
+import { command as transitEncrypt } from './transit-encrypt.js';
 import { command as unwrap } from './unwrap.js';
 import { command as version } from './version.js';
 import { command as write } from './write.js';
@@ -113,6 +115,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   auditDisable,
   auditList,
   unwrap,
+  transitEncrypt,
+  transitDecrypt,
   seal,
   sealBackup,
   sopsEncrypt,
