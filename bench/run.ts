@@ -17,6 +17,7 @@ import { DATABASE_DEFAULTS, runDatabaseBench } from './database.js';
 import { LEASES_DEFAULTS, runLeasesBench } from './leases.js';
 import { LOGINS_DEFAULTS, runLoginsBench } from './logins.js';
 import { PKI_DEFAULTS, runPkiBench } from './pki.js';
+import { SEALED_CONTROLLER_DEFAULTS, runSealedControllerBench } from './sealed-controller.js';
 import { SEALED_DEFAULTS, runSealedBench } from './sealed.js';
 import { TRANSIT_DEFAULTS, runTransitBench } from './transit.js';
 
@@ -126,6 +127,14 @@ const BENCHMARKS: Benchmark[] = [
     description: 'SealedSecret seal and unseal values/s in-process vs raw node:crypto RSA-OAEP + AES-GCM',
     run: async (s) => {
       const report = await runSealedBench({ ...SEALED_DEFAULTS, durationSec: s.durationSec ?? SEALED_DEFAULTS.durationSec });
+      return { ...report };
+    },
+  },
+  {
+    name: 'sealed-controller',
+    description: 'Time for the SealedSecret controller to unseal 1,000 SealedSecrets (--keys n) vs unsealing in-process + creating the Secrets directly',
+    run: async (s) => {
+      const report = await runSealedControllerBench({ ...SEALED_CONTROLLER_DEFAULTS, ...(s.keys !== undefined ? { count: s.keys } : {}) });
       return { ...report };
     },
   },

@@ -30,6 +30,7 @@ import { command as operatorInit } from './operator-init.js';
 import { command as operatorKeyStatus } from './operator-key-status.js';
 import { command as operatorRekey } from './operator-rekey.js';
 import { command as operatorRotate } from './operator-rotate.js';
+import { command as operatorRun } from './operator-run.js';
 import { command as operatorSeal } from './operator-seal.js';
 import { command as operatorUnseal } from './operator-unseal.js';
 import { command as policyDelete } from './policy-delete.js';
@@ -77,6 +78,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   operatorKeyStatus,
   operatorGenerateRoot,
   operatorRekey,
+  operatorRun,
   kvGet,
   kvPut,
   kvPatch,

@@ -1,0 +1,23 @@
+/** The operator runtime: what `coffer operator run` and the controllers share (see `types.ts`). */
+export * from './types.js';
+export { realClock, ManualClock, sleep } from './clock.js';
+export type { Clock } from './clock.js';
+export { KubeEventRecorder, eventsResource } from './events.js';
+export type { EventRecorderOptions } from './events.js';
+export { parseListenAddress, startProbeServers } from './http.js';
+export type { ProbeServerOptions, ProbeServers } from './http.js';
+export { InformerFactory, ListWatchInformer } from './informer.js';
+export type { InformerOptions } from './informer.js';
+export { createKubeClient, resourceUrlPath } from './kube-client.js';
+export type { RuntimeKubeClient, WatchEvent, WatchOptions } from './kube-client.js';
+export { kubeConfigFor, loadKubeConfig } from './kubeconfig.js';
+export type { LoadKubeConfigOptions, LoadedKubeConfig } from './kubeconfig.js';
+export { LeaderElector, leasesResource } from './leader-election.js';
+export type { LeaderElectionOptions } from './leader-election.js';
+export { RuntimeMetrics } from './metrics.js';
+export type { ReconcileResultLabel } from './metrics.js';
+export { runOperator } from './operator.js';
+export type { RunOperatorOptions, RunningOperator } from './operator.js';
+export { RateLimitedQueue, RateLimiter, createWorkQueue } from './work-queue.js';
+export type { QueueMetrics, RateLimiterOptions, WorkQueueOptions } from './work-queue.js';
+export { runWorkers } from './workers.js';
