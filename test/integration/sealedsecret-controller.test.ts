@@ -115,6 +115,8 @@ describe('SealedSecret controller', () => {
     expect(secret?.metadata.labels).toEqual({ app: 'db' });
     expect(Buffer.from(secret?.data?.['password'] ?? '', 'base64').toString()).toBe('s3cret');
     expect(secret?.metadata.ownerReferences).toEqual([{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', name: 'db', uid: db.metadata.uid, controller: true }]);
+    // The event follows the status write in the same reconcile: wait for it rather than race it.
+    await waitFor('the Unsealed event', () => ctx.recorded.find((e) => e.key === 'default/db' && e.reason === 'Unsealed'));
     expect(ctx.recorded).toContainEqual({ key: 'default/db', type: 'Normal', reason: 'Unsealed', message: 'SealedSecret unsealed successfully' });
   });
 
@@ -127,7 +129,7 @@ describe('SealedSecret controller', () => {
     expect(cond.message).toContain('"default/other"');
     expect(cond.message).toContain('"default/renamed"');
     expect(await getSecret('default', 'renamed')).toBeUndefined();
-    expect(ctx.recorded.some((e) => e.key === 'default/renamed' && e.type === 'Warning' && e.reason === 'ErrUnsealFailed')).toBe(true);
+    await waitFor('the ErrUnsealFailed event', () => ctx.recorded.find((e) => e.key === 'default/renamed' && e.type === 'Warning' && e.reason === 'ErrUnsealFailed'));
     const before = ctx.reconciles.get('default/renamed') ?? 0;
     // Let the controller process something else end to end; a hot loop would show up as more reconciles.
     await createSealed(sealSecret(secretFor('unrelated', { k: 'v' }), firstCert, { now: new Date(clock) }));
@@ -142,6 +144,7 @@ describe('SealedSecret controller', () => {
     await createSealed(sealSecret(secretFor('taken', { owner: 'sealed' }), firstCert, { now: new Date(clock) }));
     const cond = await waitSynced('default', 'taken', 'False');
     expect(cond.message).toBe('Resource "taken" already exists and is not managed by SealedSecret');
+    await waitFor('the ErrUpdateFailed event', () => ctx.recorded.find((e) => e.key === 'default/taken' && e.reason === 'ErrUpdateFailed'));
     expect(ctx.recorded).toContainEqual({ key: 'default/taken', type: 'Warning', reason: 'ErrUpdateFailed', message: 'Resource "taken" already exists and is not managed by SealedSecret' });
     const untouched = await getSecret('default', 'taken');
     expect(Buffer.from(untouched?.data?.['owner'] ?? '', 'base64').toString()).toBe('someone-else');
