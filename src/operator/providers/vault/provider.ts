@@ -1,0 +1,192 @@
+/**
+ * ESO's `vault` provider: `spec.provider.vault {server, path, version, namespace, caBundle,
+ * caProvider, auth}` (`secretstore_vault_types.go`). `newClient` resolves the CA, gets a token
+ * from the shared cache (one login per store and auth identity) and returns a
+ * `VaultSecretsClient`.
+ */
+import { z } from 'zod';
+import { UserError } from '../../../shared/errors.js';
+import type { KubeObject, ResourceRef } from '../../runtime/types.js';
+import type { Provider, ProviderContext, SecretsClient, StoreRef } from '../types.js';
+import { VaultTokenCache, authMethodOf, isReferentAuth, login, readSecretKey, refNamespace, type VaultAuthSpec } from './auth.js';
+import { VaultSecretsClient, type KvVersion } from './client.js';
+import { createVaultHttp, type VaultHttp } from './http.js';
+
+const keySelector = z.object({ name: z.string().min(1), key: z.string().optional(), namespace: z.string().optional() });
+const saSelector = z.object({ name: z.string().min(1), namespace: z.string().optional(), audiences: z.array(z.string()).optional() });
+
+const authSchema = z.object({
+  tokenSecretRef: keySelector.optional(),
+  appRole: z.object({ path: z.string().optional(), roleId: z.string().optional(), roleRef: keySelector.optional(), secretRef: keySelector }).optional(),
+  kubernetes: z
+    .object({ mountPath: z.string().optional(), role: z.string().min(1), serviceAccountRef: saSelector.optional(), secretRef: keySelector.optional() })
+    .optional(),
+  jwt: z
+    .object({
+      path: z.string().optional(),
+      role: z.string().optional(),
+      secretRef: keySelector.optional(),
+      kubernetesServiceAccountToken: z
+        .object({ serviceAccountRef: saSelector, audiences: z.array(z.string()).optional(), expirationSeconds: z.number().int().positive().optional() })
+        .optional(),
+    })
+    .optional(),
+  userPass: z.object({ path: z.string().optional(), username: z.string().min(1), secretRef: keySelector }).optional(),
+  cert: z.object({ clientCert: keySelector, secretRef: keySelector }).optional(),
+});
+
+const caProviderSchema = z.object({
+  type: z.enum(['Secret', 'ConfigMap']),
+  name: z.string().min(1),
+  key: z.string().min(1),
+  namespace: z.string().optional(),
+});
+
+const vaultSchema = z.object({
+  server: z.url({ protocol: /^https?$/, error: 'vault.server must be an http(s) URL' }),
+  path: z.string().optional(),
+  version: z.enum(['v1', 'v2']).optional(),
+  namespace: z.string().optional(),
+  caBundle: z.string().optional(),
+  caProvider: caProviderSchema.optional(),
+  auth: authSchema,
+});
+
+export interface VaultProviderSpec {
+  server: string;
+  path?: string;
+  version?: KvVersion;
+  namespace?: string;
+  /** Base64 PEM (as in ESO's CRD). */
+  caBundle?: string;
+  caProvider?: { type: 'Secret' | 'ConfigMap'; name: string; key: string; namespace?: string };
+  auth: VaultAuthSpec;
+}
+
+const NAMESPACE_MISMATCH = 'namespace should either be empty or match the namespace of the SecretStore for a namespace scoped secret store';
+
+/** Parses and checks `spec.provider.vault` (ESO's messages where ESO has one). */
+export function vaultSpecOf(store: StoreRef): VaultProviderSpec {
+  const raw = store.provider['vault'];
+  if (raw === undefined || raw === null) throw new UserError('missing store provider vault');
+  const parsed = vaultSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined ? '' : issue.path.map(String).join('.');
+    throw new UserError(`invalid vault provider${where === '' ? '' : ` (vault.${where})`}: ${issue?.message ?? 'invalid'}`);
+  }
+  const spec = parsed.data as VaultProviderSpec;
+  authMethodOf(spec.auth);
+  const appRole = spec.auth.appRole;
+  if (appRole !== undefined) {
+    const hasId = appRole.roleId !== undefined && appRole.roleId !== '';
+    if (!hasId && appRole.roleRef === undefined) throw new UserError('invalid Auth.AppRole: neither `roleId` nor `roleRef` was supplied');
+    if (hasId && appRole.roleRef !== undefined) throw new UserError('invalid Auth.AppRole: only one of `roleId` or `roleRef` can be supplied');
+  }
+  if (spec.auth.jwt !== undefined && spec.auth.jwt.secretRef === undefined && spec.auth.jwt.kubernetesServiceAccountToken === undefined) {
+    throw new UserError('invalid Auth.Jwt: neither `secretRef` nor `kubernetesServiceAccountToken` was supplied');
+  }
+  if (store.kind === 'SecretStore') {
+    const refs = [
+      spec.auth.tokenSecretRef,
+      appRole?.roleRef,
+      appRole?.secretRef,
+      spec.auth.kubernetes?.serviceAccountRef,
+      spec.auth.kubernetes?.secretRef,
+      spec.auth.jwt?.secretRef,
+      spec.auth.jwt?.kubernetesServiceAccountToken?.serviceAccountRef,
+      spec.auth.userPass?.secretRef,
+      spec.auth.cert?.clientCert,
+      spec.auth.cert?.secretRef,
+      spec.caProvider,
+    ];
+    for (const ref of refs) {
+      if (ref?.namespace !== undefined && ref.namespace !== store.namespace) throw new UserError(NAMESPACE_MISMATCH);
+    }
+  }
+  return spec;
+}
+
+const CONFIGMAPS_RESOURCE: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+
+/** The CA bundle PEM, from `caBundle` (base64) or `caProvider` (a Secret or ConfigMap key). */
+async function caPemOf(spec: VaultProviderSpec, store: StoreRef, ctx: ProviderContext): Promise<string | undefined> {
+  if (spec.caBundle !== undefined && spec.caBundle !== '') return Buffer.from(spec.caBundle, 'base64').toString('utf8');
+  const ca = spec.caProvider;
+  if (ca === undefined) return undefined;
+  if (ca.type === 'Secret') return readSecretKey(ctx, store, ca);
+  const namespace = refNamespace(store, ca, ctx.namespace);
+  const cm = await ctx.kube.get<KubeObject>(CONFIGMAPS_RESOURCE, namespace, ca.name);
+  const value = (cm?.['data'] as Record<string, string> | undefined)?.[ca.key];
+  if (value === undefined) throw new UserError(`cannot find key ${JSON.stringify(ca.key)} in ConfigMap "${namespace}/${ca.name}"`);
+  return value;
+}
+
+export interface VaultProviderOptions {
+  /** Shared token cache (default: one per provider). */
+  tokenCache?: VaultTokenCache;
+}
+
+export interface VaultProvider extends Provider {
+  readonly tokenCache: VaultTokenCache;
+}
+
+export function createVaultProvider(options: VaultProviderOptions = {}): VaultProvider {
+  const tokenCache = options.tokenCache ?? new VaultTokenCache();
+  return {
+    name: 'vault',
+    capabilities: 'ReadOnly',
+    tokenCache,
+    validateStore(store) {
+      const spec = vaultSpecOf(store);
+      const warnings: string[] = [];
+      if (spec.server.startsWith('http://')) warnings.push('vault.server uses plain http: secrets travel unencrypted');
+      return { warnings };
+    },
+    async newClient(store, ctx): Promise<SecretsClient> {
+      const spec = vaultSpecOf(store);
+      const caPem = await caPemOf(spec, store, ctx);
+      const base = { server: spec.server, ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}), ...(caPem !== undefined ? { caPem } : {}) };
+      let http: VaultHttp;
+      if (spec.auth.cert !== undefined) {
+        const cert = await readSecretKey(ctx, store, spec.auth.cert.clientCert, 'tls.crt');
+        const key = await readSecretKey(ctx, store, spec.auth.cert.secretRef, 'tls.key');
+        http = createVaultHttp({ ...base, clientCert: { cert, key } });
+      } else {
+        http = createVaultHttp(base);
+      }
+      const referent = isReferentAuth(store, spec.auth);
+      let token: string;
+      let cacheKey: string | undefined;
+      try {
+        if (spec.auth.tokenSecretRef !== undefined) {
+          // A static token: read it each time (it may be rotated), nothing to log in to.
+          token = await readSecretKey(ctx, store, spec.auth.tokenSecretRef);
+        } else {
+          cacheKey = JSON.stringify([
+            store.kind,
+            store.namespace ?? '',
+            store.name,
+            spec.server,
+            spec.namespace ?? '',
+            spec.auth,
+            referent ? ctx.namespace : '',
+          ]);
+          token = await tokenCache.token(cacheKey, http, () => login(http, ctx, store, spec.auth));
+        }
+      } catch (err) {
+        http.close();
+        throw err;
+      }
+      const key = cacheKey;
+      return new VaultSecretsClient({
+        http,
+        token,
+        version: spec.version ?? 'v2',
+        referent,
+        ...(spec.path !== undefined ? { path: spec.path } : {}),
+        ...(key !== undefined ? { onTokenRejected: () => tokenCache.invalidate(key) } : {}),
+      });
+    },
+  };
+}
