@@ -46,6 +46,7 @@ export const command = defineCommand({
     { name: 'controller-class', kind: 'string', example: 'string', default: 'default', usage: 'The controller class: stores naming another class (spec.controller) are left to another operator.' },
     { name: 'loglevel', kind: 'string', example: 'level', default: 'info', aliases: ['zap-log-level'], usage: 'Log level: debug, info, warn, error, dpanic, panic or fatal.' },
     { name: 'sealed-secrets', kind: 'bool', usage: 'Run the Bitnami-compatible SealedSecret controller (and its kubeseal HTTP API).' },
+    { name: 'external-secrets', kind: 'bool', usage: 'Run the ESO-compatible ExternalSecret, SecretStore and ClusterSecretStore controllers (external-secrets.io/v1).' },
     { name: 'sealed-secrets-listen-addr', kind: 'string', example: 'address', default: ':8081', usage: "The SealedSecret controller's HTTP API (/v1/cert.pem, /v1/verify, /v1/rotate); its Service maps port 8080 here, as kubeseal expects." },
     { name: 'key-renew-period', kind: 'duration', example: 'duration', default: 30 * 24 * 3600, usage: 'How often a new sealing key is generated (old keys are kept for decryption); 0 disables renewal. Default 720h.' },
     { name: 'key-cutoff-time', kind: 'string', example: 'RFC1123 time', usage: 'Generate a new sealing key at start if the newest one was created before this time, e.g. "Mon, 02 Jan 2006 15:04:05 MST".' },
@@ -83,7 +84,7 @@ Usage: coffer operator run [options]
     if (level === undefined) throw new UsageError(`invalid value "${levelName}" for flag -loglevel: expected one of ${Object.keys(LOG_LEVELS).join(', ')}`);
     const leaderElectionId = flags.string('leader-election-id');
     if (leaderElectionId === '') throw new UsageError('flag -leader-election-id must not be empty');
-    if (!flags.bool('sealed-secrets')) throw new UsageError('no controller enabled: pass -sealed-secrets');
+    if (!flags.bool('sealed-secrets') && !flags.bool('external-secrets')) throw new UsageError('no controller enabled: pass -sealed-secrets and/or -external-secrets');
     const namespace = flags.string('namespace');
     const controllerClass = flags.string('controller-class');
 
@@ -122,6 +123,11 @@ Usage: coffer operator run [options]
           ...(keyCutoffTime !== undefined ? { keyCutoffTime } : {}),
         }),
       );
+    }
+
+    if (flags.bool('external-secrets')) {
+      const eso = await import('../../operator/controllers/externalsecret/index.js');
+      controllers.push(...eso.createExternalSecretsControllers({ controllerClass }));
     }
 
     const abort = new AbortController();

@@ -63,3 +63,6 @@ export function parseTemplate(source: string, options: TemplateOptions = {}): Te
   const env: ExecEnv = { source, trees, funcs, missingKey };
   return { execute: (data: unknown) => execute(env, name, data) };
 }
+
+/** Go RE2 regular expressions (translated to JS) and `ReplaceAll` with `$1` expansion, for ESO's rewrites. */
+export { compileGoRegexp, replaceAll as regexpReplaceAll } from './regexp.js';

@@ -84,6 +84,12 @@ describe('fake provider (ESO semantics)', () => {
     await expect(c2.secretExists?.({ remoteKey: 'spec' })).resolves.toBe(false);
   });
 
+  it("takes validationResult as ESO's CRD carries it (0 Ready, 1 Unknown, 2 Error)", async () => {
+    expect(await (await createFakeProvider().newClient(store([], { validationResult: 2 }), ctx)).validate()).toBe('Error');
+    expect(await (await createFakeProvider().newClient(store([], { validationResult: 1 }), ctx)).validate()).toBe('Unknown');
+    await expect(createFakeProvider().newClient(store([], { validationResult: 7 }), ctx)).rejects.toThrow(/validationResult/);
+  });
+
   it('validate reports the configured validationResult', async () => {
     const c = await createFakeProvider().newClient(store([], { validationResult: 'Error' }), ctx);
     await expect(c.validate()).resolves.toBe('Error');

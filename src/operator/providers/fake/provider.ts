@@ -20,6 +20,8 @@ import {
   type ValidationResult,
 } from '../types.js';
 
+
+const VALIDATION_RESULTS: readonly ValidationResult[] = ['Ready', 'Unknown', 'Error'];
 export interface FakeData {
   key: string;
   value: string;
@@ -56,11 +58,14 @@ export function fakeSpecOf(store: StoreRef): FakeProviderSpec {
     if (version !== undefined && typeof version !== 'string') throw new UserError(`version must be a string in data ${pos}`);
     return { key: item['key'], value: item['value'], ...(version !== undefined ? { version } : {}) };
   });
-  const result = spec['validationResult'];
-  if (result !== undefined && result !== 'Ready' && result !== 'Unknown' && result !== 'Error') {
-    throw new UserError(`fake.validationResult must be Ready, Unknown or Error`);
+  const raw = spec['validationResult'];
+  // ESO's CRD carries it as an integer enum (0 Ready, 1 Unknown, 2 Error); the names are accepted too.
+  if (raw === undefined) return { data };
+  const result = typeof raw === 'number' ? VALIDATION_RESULTS[raw] : raw;
+  if (result !== 'Ready' && result !== 'Unknown' && result !== 'Error') {
+    throw new UserError(`fake.validationResult must be 0 (Ready), 1 (Unknown) or 2 (Error)`);
   }
-  return { data, ...(result !== undefined ? { validationResult: result } : {}) };
+  return { data, validationResult: result };
 }
 
 /** Runs `fn`, turning a throw into a rejection. */
@@ -195,7 +200,7 @@ export function createFakeProvider(): Provider {
       fakeSpecOf(store);
       return { warnings: [] };
     },
-    newClient(store) {
+    async newClient(store) {
       const spec = fakeSpecOf(store);
       const dbKey = `${store.kind}/${store.namespace ?? ''}/${store.name}`;
       let cfg = database.get(dbKey);
@@ -206,7 +211,7 @@ export function createFakeProvider(): Provider {
       // Entries from the store spec are replaced on every newClient (so a store edit removes them).
       for (const [key, entry] of cfg) if (entry.origin === 'SecretStore') cfg.delete(key);
       for (const item of spec.data) cfg.set(mapKey(item.key, item.version), { value: item.value, version: item.version ?? '', origin: 'SecretStore' });
-      return Promise.resolve(new FakeClient(cfg, spec.validationResult));
+      return new FakeClient(cfg, spec.validationResult);
     },
   };
 }

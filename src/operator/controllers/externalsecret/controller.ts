@@ -1,0 +1,102 @@
+/**
+ * The ExternalSecret controller: informers on ExternalSecrets, managed Secrets (label
+ * `reconcile.external-secrets.io/managed=true`) and stores, feeding one queue. What wakes an
+ * ExternalSecret up: its spec, labels or annotations changed (`force-sync`), it is being
+ * deleted, its target Secret changed or vanished (tamper repair), or its store turned Ready.
+ * Our own status writes do not (no loop); periodic refreshes come from `requeueAfterMs`.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import {
+  LABEL_MANAGED,
+  LABEL_MANAGED_VALUE,
+  clusterSecretStoresResource,
+  externalSecretsResource,
+  secretStoresResource,
+  type ExternalSecret,
+  type GenericStore,
+} from '../../apis/external-secrets/index.js';
+import type { Provider } from '../../providers/index.js';
+import { objectKey, type KubeObject, type OperatorContext, type OperatorController, type WorkQueue } from '../../runtime/types.js';
+import { isStoreReady } from '../secretstore/index.js';
+import { SECRETS_RESOURCE, createExternalSecretReconciler } from './reconcile.js';
+
+export const EXTERNAL_SECRETS_CONTROLLER_NAME = 'external-secrets';
+
+export interface ExternalSecretControllerOptions {
+  providers: Readonly<Record<string, Provider>>;
+  controllerClass?: string;
+  now?: () => number;
+}
+
+function esChanged(obj: ExternalSecret, old: ExternalSecret | undefined): boolean {
+  if (old === undefined) return true;
+  return (
+    obj.metadata.generation !== old.metadata.generation ||
+    obj.metadata.deletionTimestamp !== old.metadata.deletionTimestamp ||
+    !isDeepStrictEqual(obj.metadata.annotations ?? {}, old.metadata.annotations ?? {}) ||
+    !isDeepStrictEqual(obj.metadata.labels ?? {}, old.metadata.labels ?? {}) ||
+    !isDeepStrictEqual(obj.spec, old.spec)
+  );
+}
+
+export function createExternalSecretController(options: ExternalSecretControllerOptions): OperatorController {
+  let queue: WorkQueue | undefined;
+  let workers: Promise<void> | undefined;
+  return {
+    name: EXTERNAL_SECRETS_CONTROLLER_NAME,
+    async start(ctx: OperatorContext) {
+      const logger = ctx.logger.child({ controller: EXTERNAL_SECRETS_CONTROLLER_NAME });
+      const q = ctx.newQueue(EXTERNAL_SECRETS_CONTROLLER_NAME);
+      queue = q;
+      const ns = ctx.namespace !== undefined ? { namespace: ctx.namespace } : {};
+      const esInformer = ctx.informer<ExternalSecret>(externalSecretsResource, ns);
+      esInformer.on('add', (obj) => q.add(objectKey(obj)));
+      esInformer.on('update', (obj, old) => {
+        if (esChanged(obj, old)) q.add(objectKey(obj));
+      });
+
+      // A change to a managed Secret wakes the ExternalSecrets targeting it (tamper repair, recreate).
+      const secrets = ctx.informer<KubeObject>(SECRETS_RESOURCE, { ...ns, labelSelector: `${LABEL_MANAGED}=${LABEL_MANAGED_VALUE}` });
+      const onSecret = (secret: KubeObject): void => {
+        for (const es of esInformer.list(secret.metadata.namespace)) {
+          if ((es.spec.target?.name ?? es.metadata.name) === secret.metadata.name) q.add(objectKey(es));
+        }
+      };
+      secrets.on('update', onSecret);
+      secrets.on('delete', onSecret);
+
+      // A store turning Ready releases the ExternalSecrets its flood gate held back.
+      const onStore = (kind: 'SecretStore' | 'ClusterSecretStore') => (store: GenericStore, old?: GenericStore) => {
+        if (!isStoreReady(store) || (old !== undefined && isStoreReady(old))) return;
+        for (const es of esInformer.list(kind === 'SecretStore' ? store.metadata.namespace : undefined)) {
+          const ref = es.spec.secretStoreRef;
+          if ((ref?.kind ?? 'SecretStore') === kind && ref?.name === store.metadata.name) q.add(objectKey(es));
+        }
+      };
+      const stores = ctx.informer<GenericStore>(secretStoresResource, ns);
+      stores.on('add', onStore('SecretStore'));
+      stores.on('update', onStore('SecretStore'));
+      const clusterStores = ctx.informer<GenericStore>(clusterSecretStoresResource);
+      clusterStores.on('add', onStore('ClusterSecretStore'));
+      clusterStores.on('update', onStore('ClusterSecretStore'));
+
+      await Promise.all([esInformer.start(), secrets.start(), stores.start(), clusterStores.start()]);
+      const reconciler = createExternalSecretReconciler({
+        client: ctx.client,
+        providers: options.providers,
+        events: ctx.events,
+        logger,
+        ...(options.controllerClass !== undefined ? { controllerClass: options.controllerClass } : {}),
+        ...(options.now !== undefined ? { now: options.now } : {}),
+      });
+      workers = ctx.runWorkers(EXTERNAL_SECRETS_CONTROLLER_NAME, q, reconciler, ctx.concurrency);
+      workers.catch((err: unknown) => logger.error({ err: (err as Error).message }, 'external-secrets workers stopped'));
+    },
+    async stop() {
+      queue?.shutDown();
+      await workers?.catch(() => undefined);
+      queue = undefined;
+      workers = undefined;
+    },
+  };
+}

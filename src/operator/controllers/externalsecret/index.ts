@@ -1,0 +1,47 @@
+/**
+ * ESO-compatible `external-secrets.io/v1` controllers (`coffer operator run -external-secrets`):
+ * ExternalSecrets plus the SecretStore and ClusterSecretStore controllers, sharing one set of
+ * providers (the vault provider's token cache must outlive single reconciles).
+ */
+import { builtinProviders, type Provider } from '../../providers/index.js';
+import type { OperatorController } from '../../runtime/types.js';
+import { createSecretStoreController } from '../secretstore/index.js';
+import { createExternalSecretController } from './controller.js';
+
+export { EXTERNAL_SECRETS_CONTROLLER_NAME, createExternalSecretController, type ExternalSecretControllerOptions } from './controller.js';
+export { convertKeys, decodeMap, decodeValue, gatherData, rewriteKeys, type ClientFor } from './data.js';
+export { createdByHash, dataHash, goFormatBytesMap, goFormatStringMap, metaHash, syncedResourceVersion } from './hash.js';
+export {
+  CONFIGMAPS_RESOURCE,
+  SECRETS_RESOURCE,
+  createExternalSecretReconciler,
+  isSecretValid,
+  namespaceAllowed,
+  refreshIntervalMs,
+  shouldRefresh,
+  type ExternalSecretReconcilerOptions,
+  type SecretObject,
+} from './reconcile.js';
+export { applyTemplate, type DesiredSecret, type TemplateSourceReader } from './template.js';
+
+export interface ExternalSecretsControllersOptions {
+  /** `--controller-class`: stores naming another class are left alone (default `default`). */
+  controllerClass?: string;
+  now?: () => number;
+}
+
+/** The ExternalSecret, SecretStore and ClusterSecretStore controllers, with the built-in providers. */
+export function createExternalSecretsControllers(options: ExternalSecretsControllersOptions = {}): OperatorController[] {
+  const providers: Record<string, Provider> = {};
+  for (const [name, make] of Object.entries(builtinProviders)) providers[name] = make();
+  const common = {
+    providers,
+    ...(options.controllerClass !== undefined ? { controllerClass: options.controllerClass } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
+  };
+  return [
+    createSecretStoreController({ kind: 'SecretStore', ...common }),
+    createSecretStoreController({ kind: 'ClusterSecretStore', ...common }),
+    createExternalSecretController(common),
+  ];
+}

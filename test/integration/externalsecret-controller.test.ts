@@ -1,0 +1,193 @@
+/**
+ * The ExternalSecret, SecretStore and ClusterSecretStore controllers against the in-process
+ * Kubernetes API server with the `fake` provider: stores go Ready, ExternalSecrets produce
+ * Secrets with ESO's labels/annotations, force-sync and tamper repair, deletionPolicy Delete,
+ * and ClusterSecretStore namespace conditions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExternalSecretsControllers, createdByHash, dataHash } from '../../src/operator/controllers/externalsecret/index.js';
+import type { OperatorController } from '../../src/operator/runtime/index.js';
+import { startKubeTestServer, type KubeObject, type KubeTestServer, type ResourceType } from '../support/kube/index.js';
+import { createTestOperatorContext, type TestOperatorContext } from './sealedsecret-controller-context.js';
+
+const crd = (resource: string, kind: string, namespaced: boolean): ResourceType => ({
+  group: 'external-secrets.io',
+  version: 'v1',
+  resource,
+  kind,
+  namespaced,
+  statusSubresource: true,
+  returnDeletedObject: true,
+});
+const ES_TYPE = crd('externalsecrets', 'ExternalSecret', true);
+const SS_TYPE = crd('secretstores', 'SecretStore', true);
+const CSS_TYPE = crd('clustersecretstores', 'ClusterSecretStore', false);
+const ref = (t: ResourceType): { group: string; version: string; resource: string } => ({ group: t.group, version: t.version, resource: t.resource });
+
+let kube: KubeTestServer;
+let ctx: TestOperatorContext;
+let controllers: OperatorController[];
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+  return kube.store.tryGet(type, namespace, name);
+}
+
+function ready(obj: KubeObject | undefined): { status: string; reason?: string; message?: string } | undefined {
+  const conds = (obj?.['status'] as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)?.conditions;
+  return conds?.find((c) => c.type === 'Ready');
+}
+
+function secret(namespace: string, name: string): (KubeObject & { data?: Record<string, string> }) | undefined {
+  return get(kube.store.type('secrets'), namespace, name) as (KubeObject & { data?: Record<string, string> }) | undefined;
+}
+
+const text = (b64: string | undefined): string => Buffer.from(b64 ?? '', 'base64').toString();
+
+function fakeStore(data: { key: string; value: string }[]): Record<string, unknown> {
+  return { provider: { fake: { data } } };
+}
+
+beforeAll(async () => {
+  kube = await startKubeTestServer();
+  for (const t of [ES_TYPE, SS_TYPE, CSS_TYPE]) kube.store.register(t);
+  kube.createNamespace('team-a', { team: 'a' });
+  kube.createNamespace('team-b', { team: 'b' });
+  ctx = createTestOperatorContext(kube);
+  controllers = createExternalSecretsControllers({ controllerClass: 'default' });
+  for (const c of controllers) await c.start(ctx);
+});
+
+afterAll(async () => {
+  for (const c of controllers) await c.stop();
+  ctx.close();
+  await kube.close();
+});
+
+describe('ExternalSecret controllers with the fake provider', () => {
+  const storeData = [
+    { key: '/db', value: JSON.stringify({ user: 'app', 'pass word': 's3cret' }) },
+    { key: '/api', value: 'tok-1' },
+  ];
+
+  it('marks a valid SecretStore Ready with capabilities, and an invalid one not Ready', async () => {
+    await kube.client.create(ref(SS_TYPE), { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'fake' }, spec: fakeStore(storeData) }, { namespace: 'team-a' });
+    await kube.client.create(ref(SS_TYPE), { apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', metadata: { name: 'broken' }, spec: { provider: { fake: { data: [{ key: 'k' }] } } } }, { namespace: 'team-a' });
+    const ok = await waitFor('store Ready', () => (ready(get(SS_TYPE, 'team-a', 'fake'))?.status === 'True' ? get(SS_TYPE, 'team-a', 'fake') : undefined));
+    expect(ready(ok)).toMatchObject({ reason: 'Valid', message: 'store validated' });
+    expect((ok['status'] as { capabilities?: string }).capabilities).toBe('ReadWrite');
+    const bad = await waitFor('broken store not Ready', () => ready(get(SS_TYPE, 'team-a', 'broken')));
+    expect(bad).toMatchObject({ status: 'False', reason: 'InvalidProviderConfig' });
+    expect(bad.message).toContain('at least one value must be set in data 0');
+  });
+
+  it('syncs data + dataFrom extract + template into a Secret with ESO labels, annotations and ownerReference', async () => {
+    const es = await kube.client.create(
+      ref(ES_TYPE),
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'app', annotations: { team: 'a' } },
+        spec: {
+          refreshInterval: '1h',
+          secretStoreRef: { name: 'fake', kind: 'SecretStore' },
+          target: {
+            name: 'app-secret',
+            deletionPolicy: 'Delete',
+            template: {
+              type: 'Opaque',
+              metadata: { labels: { app: '{{ .user }}' } },
+              data: { dsn: 'postgres://{{ .user }}:{{ index . "pass_word" }}@db', token: '{{ .token | upper }}' },
+            },
+          },
+          data: [{ secretKey: 'token', remoteRef: { key: '/api' } }],
+          dataFrom: [{ extract: { key: '/db' } }],
+        },
+      },
+      { namespace: 'team-a' },
+    );
+    const s = await waitFor('the target Secret', () => secret('team-a', 'app-secret'));
+    expect(text(s.data?.['dsn'])).toBe('postgres://app:s3cret@db');
+    expect(text(s.data?.['token'])).toBe('TOK-1');
+    expect(Object.keys(s.data ?? {}).sort()).toEqual(['dsn', 'token']);
+    expect(s['type']).toBe('Opaque');
+    expect(s.metadata.labels).toMatchObject({ app: 'app', 'reconcile.external-secrets.io/managed': 'true', 'reconcile.external-secrets.io/created-by': createdByHash('team-a', 'app') });
+    const bytes = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]));
+    expect(s.metadata.annotations?.['reconcile.external-secrets.io/data-hash']).toBe(dataHash(bytes));
+    expect(s.metadata.ownerReferences).toEqual([{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'app', uid: es.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    const cond = await waitFor('ES Ready', () => (ready(get(ES_TYPE, 'team-a', 'app'))?.status === 'True' ? ready(get(ES_TYPE, 'team-a', 'app')) : undefined));
+    expect(cond).toMatchObject({ reason: 'SecretSynced', message: 'secret synced' });
+    const status = get(ES_TYPE, 'team-a', 'app')?.['status'] as { refreshTime?: string; syncedResourceVersion?: string; binding?: { name: string } };
+    expect(status.binding).toEqual({ name: 'app-secret' });
+    expect(status.syncedResourceVersion).toMatch(/^1-[0-9a-f]{56}$/);
+    expect(status.refreshTime).toMatch(/Z$/);
+    expect(get(ES_TYPE, 'team-a', 'app')?.metadata.finalizers).toContain('externalsecrets.external-secrets.io/externalsecret-cleanup');
+    await waitFor('the Created event', () => ctx.recorded.find((e) => e.key === 'team-a/app' && e.reason === 'Created'));
+  });
+
+  it('picks up a changed remote value on force-sync', async () => {
+    const store = get(SS_TYPE, 'team-a', 'fake') as KubeObject;
+    await kube.client.update(ref(SS_TYPE), { ...store, spec: fakeStore([storeData[0] as { key: string; value: string }, { key: '/api', value: 'tok-2' }]) });
+    await kube.client.patch(ref(ES_TYPE), 'app', { metadata: { annotations: { team: 'a', 'external-secrets.io/force-sync': '1' } } }, { namespace: 'team-a', type: 'merge' });
+    await waitFor('the new token', () => (text(secret('team-a', 'app-secret')?.data?.['token']) === 'TOK-2' ? true : undefined));
+  });
+
+  it('repairs a tampered Secret', async () => {
+    const s = secret('team-a', 'app-secret') as KubeObject & { data: Record<string, string> };
+    await kube.client.update({ group: '', version: 'v1', resource: 'secrets' }, { ...s, data: { ...s.data, token: Buffer.from('evil').toString('base64') } });
+    await waitFor('the repaired token', () => (text(secret('team-a', 'app-secret')?.data?.['token']) === 'TOK-2' ? true : undefined));
+  });
+
+  it('deletes the Secret when the remote key is gone and deletionPolicy is Delete', async () => {
+    await kube.client.create(
+      ref(ES_TYPE),
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'gone' },
+        spec: { secretStoreRef: { name: 'fake' }, target: { deletionPolicy: 'Delete' }, data: [{ secretKey: 'token', remoteRef: { key: '/api' } }] },
+      },
+      { namespace: 'team-a' },
+    );
+    await waitFor('the gone Secret', () => secret('team-a', 'gone'));
+    const store = get(SS_TYPE, 'team-a', 'fake') as KubeObject;
+    await kube.client.update(ref(SS_TYPE), { ...store, spec: fakeStore([storeData[0] as { key: string; value: string }]) });
+    await kube.client.patch(ref(ES_TYPE), 'gone', { metadata: { annotations: { 'external-secrets.io/force-sync': '1' } } }, { namespace: 'team-a', type: 'merge' });
+    await waitFor('the Secret deleted', () => (secret('team-a', 'gone') === undefined ? true : undefined));
+    const cond = await waitFor('SecretDeleted', () => (ready(get(ES_TYPE, 'team-a', 'gone'))?.reason === 'SecretDeleted' ? ready(get(ES_TYPE, 'team-a', 'gone')) : undefined));
+    expect(cond).toMatchObject({ status: 'True', message: 'secret deleted due to DeletionPolicy=Delete' });
+  });
+
+  it('refuses a ClusterSecretStore from a namespace its conditions do not allow', async () => {
+    await kube.client.create(ref(CSS_TYPE), {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name: 'shared' },
+      spec: { ...fakeStore([{ key: 'k', value: 'v' }]), conditions: [{ namespaceSelector: { matchLabels: { team: 'a' } } }] },
+    });
+    await waitFor('cluster store Ready', () => (ready(get(CSS_TYPE, undefined, 'shared'))?.status === 'True' ? true : undefined));
+    const spec = { secretStoreRef: { name: 'shared', kind: 'ClusterSecretStore' }, data: [{ secretKey: 'k', remoteRef: { key: 'k' } }] };
+    for (const ns of ['team-a', 'team-b']) {
+      await kube.client.create(ref(ES_TYPE), { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'from-css' }, spec }, { namespace: ns });
+    }
+    await waitFor('allowed namespace synced', () => (text(secret('team-a', 'from-css')?.data?.['k']) === 'v' ? true : undefined));
+    const denied = await waitFor('denied Ready=False', () => ready(get(ES_TYPE, 'team-b', 'from-css')));
+    expect(denied).toMatchObject({ status: 'False', reason: 'SecretSyncedError', message: 'using cluster store "shared" is not allowed from namespace "team-b": denied by spec.condition' });
+    expect(secret('team-b', 'from-css')).toBeUndefined();
+  });
+
+  it('removes the target on ExternalSecret deletion through the cleanup finalizer', async () => {
+    await kube.client.delete(ref(ES_TYPE), 'app', { namespace: 'team-a' });
+    await waitFor('target deleted', () => (secret('team-a', 'app-secret') === undefined ? true : undefined));
+    await waitFor('ES gone', () => (get(ES_TYPE, 'team-a', 'app') === undefined ? true : undefined));
+  });
+});
