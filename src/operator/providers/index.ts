@@ -5,6 +5,7 @@
  */
 import { UserError } from '../../shared/errors.js';
 import { createFakeProvider } from './fake/provider.js';
+import { createKubernetesProvider } from './kubernetes/provider.js';
 import type { Provider, StoreRef } from './types.js';
 import { createVaultProvider } from './vault/provider.js';
 
@@ -19,6 +20,7 @@ export type { VaultAuthSpec } from './vault/auth.js';
 export const builtinProviders = {
   vault: createVaultProvider,
   fake: createFakeProvider,
+  kubernetes: createKubernetesProvider,
 } satisfies Record<string, () => Provider>;
 
 /** The provider a store names: exactly one known field of `spec.provider`. */
