@@ -45,7 +45,7 @@ export function displayCidr(cidr: string): string {
 }
 
 /** Strips brackets, a zone and the IPv4-mapped IPv6 prefix from a socket address. */
-function normaliseRemote(remoteAddr: string): string {
+export function normaliseRemoteAddr(remoteAddr: string): string {
   let addr = remoteAddr.trim();
   if (addr.startsWith('[') && addr.includes(']')) addr = addr.slice(1, addr.indexOf(']'));
   const zone = addr.indexOf('%');
@@ -59,7 +59,7 @@ function normaliseRemote(remoteAddr: string): string {
 export function remoteAddrAllowed(cidrs: readonly string[], remoteAddr: string | undefined): boolean {
   if (cidrs.length === 0) return true;
   if (remoteAddr === undefined || remoteAddr === '') return false;
-  const addr = normaliseRemote(remoteAddr);
+  const addr = normaliseRemoteAddr(remoteAddr);
   const family = isIP(addr);
   if (family === 0) return false;
   const list = new BlockList();

@@ -3,10 +3,11 @@
  * validation for `secret_id_bound_cidrs` / `cidr_list`, lenient address-or-CIDR parsing for
  * `token_bound_cidrs`, membership of a client address and the subset rule between blocks.
  *
- * Deliberately self-contained: `src/server/tokens/cidr.ts` has similar parsing but auth
- * methods may not import from tokens/ (see eslint layers).
+ * The strict parsing and the subset rule are AppRole's own; socket-address normalising and the
+ * lenient `token_bound_cidrs` check are shared (`src/shared/cidr.ts`).
  */
 import { isIP } from 'node:net';
+import { normaliseRemoteAddr } from '../../../shared/cidr.js';
 
 export interface Cidr {
   family: 4 | 6;
@@ -144,17 +145,6 @@ export function renderAddr(cidr: string): string {
   return cidr.slice(0, cidr.indexOf('/'));
 }
 
-/** Strips brackets, a zone and the IPv4-mapped IPv6 prefix from a socket address. */
-export function normaliseRemoteAddr(remoteAddr: string): string {
-  let addr = remoteAddr.trim();
-  if (addr.startsWith('[') && addr.includes(']')) addr = addr.slice(1, addr.indexOf(']'));
-  const zone = addr.indexOf('%');
-  if (zone !== -1) addr = addr.slice(0, zone);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  if (mapped?.[1]) addr = mapped[1];
-  return addr;
-}
-
 function contains(block: Cidr, family: 4 | 6, value: bigint): boolean {
   if (block.family !== family) return false;
   const m = mask(family, block.bits);
@@ -191,3 +181,5 @@ export function blocksSubset(outer: readonly string[], inner: readonly string[])
 export function goQuoteList(items: readonly string[]): string {
   return `[${items.map((i) => JSON.stringify(i)).join(' ')}]`;
 }
+
+export { normaliseRemoteAddr };
