@@ -1,8 +1,10 @@
 /**
  * What every provider needs from the cluster to authenticate: reading a key of a Kubernetes
- * Secret named by a store's `secretRef`, and minting a ServiceAccount token with the
- * TokenRequest API — with ESO's namespace rules ("referent" ClusterSecretStores) and messages.
+ * Secret named by a store's `secretRef`, a CA bundle from `caBundle`/`caProvider`, and minting
+ * a ServiceAccount token with the TokenRequest API — with ESO's namespace rules ("referent"
+ * ClusterSecretStores) and messages. Also the parsing of a store's provider block.
  */
+import type { z } from 'zod';
 import { UserError } from '../../shared/errors.js';
 import { KubeRequestError, type KubeObject, type ResourceRef } from '../runtime/types.js';
 import type { ProviderContext, StoreRef } from './types.js';
@@ -86,4 +88,47 @@ export async function requestServiceAccountToken(
   const token = (answer['status'] as { token?: unknown } | undefined)?.token;
   if (typeof token !== 'string' || token === '') throw new UserError(`the TokenRequest for ServiceAccount "${namespace}/${sa.name}" returned no token`);
   return token;
+}
+
+/** ESO's message when a namespaced store names another namespace in a ref. */
+export const NAMESPACE_MISMATCH = 'namespace should either be empty or match the namespace of the SecretStore for a namespace scoped secret store';
+
+const CONFIGMAPS_RESOURCE: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+
+export interface CaProviderRef {
+  type: 'Secret' | 'ConfigMap';
+  name: string;
+  key: string;
+  namespace?: string;
+}
+
+/** The CA bundle PEM, from `caBundle` (base64) or `caProvider` (a Secret or ConfigMap key); undefined when neither is set. */
+export async function caPemFrom(
+  source: { caBundle?: string | undefined; caProvider?: CaProviderRef | undefined },
+  store: StoreRef,
+  ctx: ProviderContext,
+): Promise<string | undefined> {
+  if (source.caBundle !== undefined && source.caBundle !== '') return Buffer.from(source.caBundle, 'base64').toString('utf8');
+  const ca = source.caProvider;
+  if (ca === undefined) return undefined;
+  if (ca.type === 'Secret') return readSecretKey(ctx, store, ca);
+  const namespace = refNamespace(store, ca, ctx.namespace);
+  const cm = await ctx.kube.get<KubeObject>(CONFIGMAPS_RESOURCE, namespace, ca.name);
+  const value = (cm?.['data'] as Record<string, string> | undefined)?.[ca.key];
+  if (value === undefined) throw new UserError(`cannot find key ${JSON.stringify(ca.key)} in ConfigMap "${namespace}/${ca.name}"`);
+  return value;
+}
+
+/** `spec.provider.<name>` checked against `schema`; a UserError naming the first bad field otherwise. */
+export function parseProviderSpec<T>(store: StoreRef, name: string, schema: z.ZodType): T {
+  const raw = store.provider[name];
+  if (raw === undefined || raw === null) throw new UserError(`missing store provider ${name}`);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined ? '' : issue.path.map(String).join('.');
+    throw new UserError(`invalid ${name} provider${where === '' ? '' : ` (${name}.${where})`}: ${issue?.message ?? 'invalid'}`);
+  }
+  // zod leaves absent optionals out, which is what exactOptionalPropertyTypes means.
+  return parsed.data as T;
 }

@@ -8,9 +8,9 @@
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
 import { createKubeClient, kubeConfigFor, type RuntimeKubeClient } from '../../runtime/index.js';
-import type { KubeClient, KubeObject, ResourceRef } from '../../runtime/types.js';
+import type { KubeClient } from '../../runtime/types.js';
 import type { Provider, ProviderContext, SecretsClient, StoreRef } from '../types.js';
-import { readSecretKey, refNamespace, requestServiceAccountToken } from '../kube-refs.js';
+import { NAMESPACE_MISMATCH, caPemFrom, parseProviderSpec, readSecretKey, requestServiceAccountToken } from '../kube-refs.js';
 import { KubernetesSecretsClient } from './client.js';
 
 const keySelector = z.object({ name: z.string(), key: z.string().optional(), namespace: z.string().optional() });
@@ -60,21 +60,9 @@ export interface KubernetesProviderSpec {
   authRef?: KeySelector;
 }
 
-const NAMESPACE_MISMATCH = 'namespace should either be empty or match the namespace of the SecretStore for a namespace scoped secret store';
-const CONFIGMAPS_RESOURCE: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-
 /** Parses `spec.provider.kubernetes` and applies ESO's `ValidateStore` rules (its messages). */
 export function kubernetesSpecOf(store: StoreRef): KubernetesProviderSpec {
-  const raw = store.provider['kubernetes'];
-  if (raw === undefined || raw === null) throw new UserError('missing store provider kubernetes');
-  const parsed = kubernetesSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? '' : issue.path.map(String).join('.');
-    throw new UserError(`invalid kubernetes provider${where === '' ? '' : ` (kubernetes.${where})`}: ${issue?.message ?? 'invalid'}`);
-  }
-  // zod leaves absent optionals out, which is what exactOptionalPropertyTypes means.
-  const spec = parsed.data as KubernetesProviderSpec;
+  const spec = parseProviderSpec<KubernetesProviderSpec>(store, 'kubernetes', kubernetesSchema);
   const ca = spec.server?.caProvider;
   if (store.kind === 'ClusterSecretStore' && ca !== undefined && ca.namespace === undefined) throw new UserError('CAProvider.namespace must not be empty with ClusterSecretStore');
   if (store.kind === 'SecretStore' && ca?.namespace !== undefined) throw new UserError('CAProvider.namespace must be empty with SecretStore');
@@ -104,19 +92,6 @@ function isReferent(store: StoreRef, spec: KubernetesProviderSpec): boolean {
   if (store.kind !== 'ClusterSecretStore') return false;
   const refs: ({ namespace?: string } | undefined)[] = [spec.auth?.serviceAccount, spec.auth?.token?.bearerToken, spec.auth?.cert?.clientCert];
   return refs.some((r) => r !== undefined && r.namespace === undefined);
-}
-
-async function caPemOf(spec: KubernetesProviderSpec, store: StoreRef, ctx: ProviderContext): Promise<string | undefined> {
-  const server = spec.server;
-  if (server?.caBundle !== undefined && server.caBundle !== '') return Buffer.from(server.caBundle, 'base64').toString('utf8');
-  const ca = server?.caProvider;
-  if (ca === undefined) return undefined;
-  if (ca.type === 'Secret') return readSecretKey(ctx, store, ca);
-  const namespace = refNamespace(store, ca, ctx.namespace);
-  const cm = await ctx.kube.get<KubeObject>(CONFIGMAPS_RESOURCE, namespace, ca.name);
-  const value = (cm?.['data'] as Record<string, string> | undefined)?.[ca.key];
-  if (value === undefined) throw new UserError(`cannot find key ${JSON.stringify(ca.key)} in ConfigMap "${namespace}/${ca.name}"`);
-  return value;
 }
 
 /** The bearer token of the store's auth (ESO's `getAuth`, its messages). */
@@ -168,7 +143,7 @@ export function createKubernetesProvider(): Provider {
         throw new UserError(`kubernetes.server.url is not a URL: ${JSON.stringify(url)}`);
       }
       if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') throw new UserError('kubernetes.server.url must be an http(s) URL');
-      const caPem = await caPemOf(spec, store, ctx);
+      const caPem = await caPemFrom(spec.server ?? {}, store, ctx);
       const token = await bearerTokenOf(spec, store, ctx);
       const remote: RuntimeKubeClient = createKubeClient(kubeConfigFor({ server: url, token, ...(caPem !== undefined ? { caPem } : {}) }));
       const kube: KubeClient = remote;

@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
-import type { KubeObject, ResourceRef } from '../../runtime/types.js';
-import type { Provider, ProviderContext, SecretsClient, StoreRef } from '../types.js';
-import { VaultTokenCache, authMethodOf, isReferentAuth, login, readSecretKey, refNamespace, type VaultAuthSpec } from './auth.js';
+import type { Provider, SecretsClient, StoreRef } from '../types.js';
+import { NAMESPACE_MISMATCH, caPemFrom, parseProviderSpec } from '../kube-refs.js';
+import { VaultTokenCache, authMethodOf, isReferentAuth, login, readSecretKey, type VaultAuthSpec } from './auth.js';
 import { VaultSecretsClient, type KvVersion } from './client.js';
 import { createVaultHttp, type VaultHttp } from './http.js';
 
@@ -63,19 +63,9 @@ export interface VaultProviderSpec {
   auth: VaultAuthSpec;
 }
 
-const NAMESPACE_MISMATCH = 'namespace should either be empty or match the namespace of the SecretStore for a namespace scoped secret store';
-
 /** Parses and checks `spec.provider.vault` (ESO's messages where ESO has one). */
 export function vaultSpecOf(store: StoreRef): VaultProviderSpec {
-  const raw = store.provider['vault'];
-  if (raw === undefined || raw === null) throw new UserError('missing store provider vault');
-  const parsed = vaultSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? '' : issue.path.map(String).join('.');
-    throw new UserError(`invalid vault provider${where === '' ? '' : ` (vault.${where})`}: ${issue?.message ?? 'invalid'}`);
-  }
-  const spec = parsed.data as VaultProviderSpec;
+  const spec = parseProviderSpec<VaultProviderSpec>(store, 'vault', vaultSchema);
   authMethodOf(spec.auth);
   const appRole = spec.auth.appRole;
   if (appRole !== undefined) {
@@ -107,21 +97,6 @@ export function vaultSpecOf(store: StoreRef): VaultProviderSpec {
   return spec;
 }
 
-const CONFIGMAPS_RESOURCE: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-
-/** The CA bundle PEM, from `caBundle` (base64) or `caProvider` (a Secret or ConfigMap key). */
-async function caPemOf(spec: VaultProviderSpec, store: StoreRef, ctx: ProviderContext): Promise<string | undefined> {
-  if (spec.caBundle !== undefined && spec.caBundle !== '') return Buffer.from(spec.caBundle, 'base64').toString('utf8');
-  const ca = spec.caProvider;
-  if (ca === undefined) return undefined;
-  if (ca.type === 'Secret') return readSecretKey(ctx, store, ca);
-  const namespace = refNamespace(store, ca, ctx.namespace);
-  const cm = await ctx.kube.get<KubeObject>(CONFIGMAPS_RESOURCE, namespace, ca.name);
-  const value = (cm?.['data'] as Record<string, string> | undefined)?.[ca.key];
-  if (value === undefined) throw new UserError(`cannot find key ${JSON.stringify(ca.key)} in ConfigMap "${namespace}/${ca.name}"`);
-  return value;
-}
-
 export interface VaultProviderOptions {
   /** Shared token cache (default: one per provider). */
   tokenCache?: VaultTokenCache;
@@ -145,7 +120,7 @@ export function createVaultProvider(options: VaultProviderOptions = {}): VaultPr
     },
     async newClient(store, ctx): Promise<SecretsClient> {
       const spec = vaultSpecOf(store);
-      const caPem = await caPemOf(spec, store, ctx);
+      const caPem = await caPemFrom(spec, store, ctx);
       const base = { server: spec.server, ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}), ...(caPem !== undefined ? { caPem } : {}) };
       let http: VaultHttp;
       if (spec.auth.cert !== undefined) {
