@@ -4,18 +4,11 @@
  * the client would have received directly.
  */
 import type { LogicalResponse } from '../sdk/index.js';
+import type { WrappedResponse } from '../wrapping/index.js';
 
-export interface ResponseBody {
-  request_id: string;
-  lease_id: string;
-  renewable: boolean;
-  lease_duration: number;
-  data: Record<string, unknown> | null;
-  wrap_info: null;
-  warnings: string[] | null;
-  auth: Record<string, unknown> | null;
+/** What wrapping stores is exactly this body; the core always knows the mount type. */
+export interface ResponseBody extends WrappedResponse {
   mount_type: string;
-  [key: string]: unknown;
 }
 
 export function envelopeBody(requestId: string, response: LogicalResponse, mountType: string): ResponseBody {
