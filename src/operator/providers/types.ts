@@ -46,6 +46,11 @@ export interface SecretsReader {
   validate(): Promise<ValidationResult>;
   /** Idempotent. */
   close(): Promise<void>;
+  /**
+   * The path the store's change events name for `key` (vault: `secret/data/apps/db`), so a
+   * read can be matched to events. Absent when the provider has no change events.
+   */
+  canonicalPath?(key: string): string;
 }
 
 /** PushSecret's reference to where a value goes. */
@@ -92,6 +97,20 @@ export interface ProviderContext {
   logger: Logger;
 }
 
+/** What a store's change feed reports (see `Provider.subscribe`). */
+export interface ChangeFeedHandlers {
+  /** The stream is live: changes from now on will be reported. */
+  onReady(): void;
+  /** `path` (a `canonicalPath`) changed. */
+  onChange(path: string): void;
+  /** The stream ended; changes may have been missed. Not called after `close()`. */
+  onLost(error: Error): void;
+}
+
+export interface ChangeSubscription {
+  close(): void;
+}
+
 export interface Provider {
   /** The `spec.provider` field this provider reads (`vault`, `fake`). */
   readonly name: string;
@@ -99,6 +118,12 @@ export interface Provider {
   /** Throws `UserError` with an ESO-like message when the store spec is invalid. */
   validateStore(store: StoreRef): { warnings: string[] };
   newClient(store: StoreRef, ctx: ProviderContext): Promise<SecretsClient>;
+  /**
+   * Subscribes to the store's change events. Resolves to `undefined` when the server has none
+   * (a plain Vault, or a token without the `subscribe` capability): callers then rely on
+   * periodic refresh alone.
+   */
+  subscribe?(store: StoreRef, ctx: ProviderContext, handlers: ChangeFeedHandlers): Promise<ChangeSubscription | undefined>;
 }
 
 // ---- gjson-like property paths --------------------------------------------------------
