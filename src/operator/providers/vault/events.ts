@@ -39,8 +39,19 @@ export function changedPathOf(message: unknown): { path: string; eventType: stri
   if (typeof data !== 'object' || data === null) return undefined;
   const eventType = typeof (data as { event_type?: unknown }).event_type === 'string' ? (data as { event_type: string }).event_type : '';
   const metadata = ((data as { event?: { metadata?: unknown } }).event?.metadata ?? {}) as Record<string, unknown>;
-  const path = typeof metadata['data_path'] === 'string' && metadata['data_path'] !== '' ? metadata['data_path'] : metadata['path'];
-  return typeof path === 'string' && path !== '' ? { path: path.replace(/^\/+/, ''), eventType } : undefined;
+  if (typeof metadata['data_path'] === 'string' && metadata['data_path'] !== '') return { path: metadata['data_path'].replace(/^\/+/, ''), eventType };
+  const raw = metadata['path'];
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  let path = raw.replace(/^\/+/, '');
+  // Servers before `data_path` name a KV v2 metadata/destroy/… path; reads are indexed by `<mount>data/<key>`.
+  const mount = (data as { plugin_info?: { mount_path?: unknown } }).plugin_info?.mount_path;
+  if (eventType.startsWith('kv-v2/') && typeof mount === 'string' && mount !== '') {
+    const m = mount.replace(/^\/+/, '').replace(/\/*$/, '/');
+    const rest = path.startsWith(m) ? path.slice(m.length) : undefined;
+    const op = rest?.match(/^(metadata|destroy|delete|undelete|data)\//);
+    if (rest !== undefined && op) path = `${m}data/${rest.slice(op[0].length)}`;
+  }
+  return { path, eventType };
 }
 
 /** Statuses that mean "no event stream here" rather than "try again". */
