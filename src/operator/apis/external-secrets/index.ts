@@ -2,3 +2,5 @@
 export * from './constants.js';
 export * from './types.js';
 export { validateExternalSecret, validateSecretStore } from './validate.js';
+export * from './cluster-external-secret.js';
+export * from './push-secret.js';
