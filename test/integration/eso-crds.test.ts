@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { fieldErrorString, pruneUnknownFields, structuralErrors, unknownFieldMessage, validateCustomResource, type JSONSchemaProps } from '../support/kube/schema.js';
 
 type Schema = Record<string, any>;
 
@@ -16,71 +17,26 @@ const crds = {
   ExternalSecret: load('external-secrets.io_externalsecrets.yaml'),
   SecretStore: load('external-secrets.io_secretstores.yaml'),
   ClusterSecretStore: load('external-secrets.io_clustersecretstores.yaml'),
+  ClusterExternalSecret: load('external-secrets.io_clusterexternalsecrets.yaml'),
+  PushSecret: load('external-secrets.io_pushsecrets.yaml'),
 };
-const v1 = (crd: Schema): Schema => crd.spec.versions.find((v: Schema) => v.name === 'v1');
+/** The served version of a kind: v1, except PushSecret (v1alpha1 only, as in ESO). */
+const v1 = (crd: Schema): Schema => crd.spec.versions.find((v: Schema) => v.name === (crd.spec.names.kind === 'PushSecret' ? 'v1alpha1' : 'v1'));
 const schemaOf = (kind: keyof typeof crds): Schema => v1(crds[kind]).schema.openAPIV3Schema;
 
-/** Structural-schema violations (apiextensions "structural schema" rules that apply here). */
-function structuralProblems(node: Schema, path: string, out: string[], root = true): string[] {
-  const intOrString = node['x-kubernetes-int-or-string'] === true;
-  const preserve = node['x-kubernetes-preserve-unknown-fields'] === true;
-  if (!node.type && !intOrString) out.push(`${path}: missing type`);
-  if (node.properties && node.additionalProperties !== undefined) out.push(`${path}: properties together with additionalProperties`);
-  if (node.type === 'array' && (typeof node.items !== 'object' || Array.isArray(node.items))) out.push(`${path}: array without a single items schema`);
-  if (node.type === 'object' && !node.properties && node.additionalProperties === undefined && !preserve && !(root === false && path.endsWith('.metadata'))) {
-    out.push(`${path}: object without properties, additionalProperties or preserve-unknown-fields`);
-  }
-  for (const banned of ['$ref', 'definitions', 'dependencies', 'patternProperties', 'oneOf', 'anyOf', 'allOf', 'not']) {
-    if (banned in node) out.push(`${path}: ${banned} not allowed here`);
-  }
-  if (node.default !== undefined && root) out.push(`${path}: default at the root`);
-  for (const [k, child] of Object.entries<Schema>(node.properties ?? {})) structuralProblems(child, `${path}.${k}`, out, false);
-  if (typeof node.additionalProperties === 'object') structuralProblems(node.additionalProperties, `${path}[*]`, out, false);
-  if (node.items && typeof node.items === 'object') structuralProblems(node.items, `${path}[]`, out, false);
-  return out;
+/** Structural-schema violations, as the API server reports them for a CRD's schema. */
+function structuralProblems(schema: Schema): string[] {
+  return structuralErrors(schema as JSONSchemaProps, 'openAPIV3Schema').map(fieldErrorString);
 }
 
-/** Validates a value like the API server would with strict field validation (unknown fields rejected). */
-function validate(schema: Schema, value: unknown, path = ''): string[] {
-  const errs: string[] = [];
-  if (value === null) return schema.nullable ? [] : [`${path}: null not allowed`];
-  if (schema['x-kubernetes-int-or-string']) {
-    return typeof value === 'string' || Number.isInteger(value) ? [] : [`${path}: must be int or string`];
-  }
-  switch (schema.type) {
-    case 'string':
-      if (typeof value !== 'string') return [`${path}: must be string`];
-      if (schema.enum && !schema.enum.includes(value)) errs.push(`${path}: Unsupported value: "${value}"`);
-      if (schema.pattern && !new RegExp(schema.pattern).test(value)) errs.push(`${path}: does not match ${schema.pattern}`);
-      if (schema.minLength !== undefined && value.length < schema.minLength) errs.push(`${path}: too short`);
-      if (schema.maxLength !== undefined && value.length > schema.maxLength) errs.push(`${path}: too long`);
-      if (schema.format === 'byte' && !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) errs.push(`${path}: not base64`);
-      return errs;
-    case 'boolean':
-      return typeof value === 'boolean' ? [] : [`${path}: must be boolean`];
-    case 'integer':
-      return Number.isInteger(value) ? [] : [`${path}: must be integer`];
-    case 'array':
-      if (!Array.isArray(value)) return [`${path}: must be array`];
-      value.forEach((v, i) => errs.push(...validate(schema.items, v, `${path}[${i}]`)));
-      return errs;
-    case 'object': {
-      if (typeof value !== 'object' || Array.isArray(value)) return [`${path}: must be object`];
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj);
-      if (schema.minProperties !== undefined && keys.length < schema.minProperties) errs.push(`${path}: should have at least ${schema.minProperties} properties`);
-      if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) errs.push(`${path}: should have at most ${schema.maxProperties} properties`);
-      for (const r of schema.required ?? []) if (!(r in obj)) errs.push(`${path}.${r}: Required value`);
-      for (const k of keys) {
-        const child = schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
-        if (child) errs.push(...validate(child, obj[k], `${path}.${k}`));
-        else if (!schema['x-kubernetes-preserve-unknown-fields'] && !(path === '.metadata')) errs.push(`${path}.${k}: unknown field`);
-      }
-      return errs;
-    }
-    default:
-      return [`${path}: schema without type`];
-  }
+/**
+ * What the API server answers for a manifest with `fieldValidation=Strict`: unknown fields
+ * first (the strict decoding error), then schema violations with kubectl's messages.
+ */
+function validate(schema: Schema, manifest: unknown): string[] {
+  const obj = structuredClone(manifest) as Record<string, unknown>;
+  const unknown = pruneUnknownFields(obj, schema as JSONSchemaProps).map(unknownFieldMessage);
+  return [...unknown, ...validateCustomResource(schema as JSONSchemaProps, obj).map(fieldErrorString)];
 }
 
 /** Every `default` in a schema, by dotted path. */
@@ -102,22 +58,24 @@ const manifest = (kind: string, spec: Schema, namespaced = true): Schema => ({
 describe('ESO CRDs: shape', () => {
   it('the structural checker catches non-structural schemas', () => {
     const bad = { type: 'object', properties: { a: { description: 'no type' }, b: { type: 'object', properties: {}, additionalProperties: { type: 'string' } }, c: { type: 'array' } } };
-    expect(structuralProblems(bad, '', [])).toEqual([
-      '.a: missing type',
-      '.b: properties together with additionalProperties',
-      '.c: array without a single items schema',
+    expect(structuralProblems(bad)).toEqual([
+      'openAPIV3Schema.properties[a].type: Required value: must not be empty for specified object fields',
+      'openAPIV3Schema.properties[b].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive',
+      'openAPIV3Schema.properties[c].items: Required value: must be specified',
     ]);
   });
 
   it.each(Object.keys(crds) as (keyof typeof crds)[])('%s is structural', (kind) => {
-    expect(structuralProblems(schemaOf(kind), '', [])).toEqual([]);
+    expect(structuralProblems(schemaOf(kind))).toEqual([]);
   });
 
   it.each([
     ['ExternalSecret', 'externalsecrets', 'es', 'Namespaced'],
     ['SecretStore', 'secretstores', 'ss', 'Namespaced'],
     ['ClusterSecretStore', 'clustersecretstores', 'css', 'Cluster'],
-  ] as const)('%s carries ESO names, label, category, v1 storage and status subresource', (kind, plural, short, scope) => {
+    ['ClusterExternalSecret', 'clusterexternalsecrets', 'ces', 'Cluster'],
+    ['PushSecret', 'pushsecrets', 'ps', 'Namespaced'],
+  ] as const)('%s carries ESO names, label, category, storage version and status subresource', (kind, plural, short, scope) => {
     const crd = crds[kind];
     expect(crd.apiVersion).toBe('apiextensions.k8s.io/v1');
     expect(crd.metadata.name).toBe(`${plural}.external-secrets.io`);
@@ -126,7 +84,7 @@ describe('ESO CRDs: shape', () => {
     expect(crd.spec.scope).toBe(scope);
     expect(crd.spec.names).toMatchObject({ kind, plural, shortNames: [short], categories: ['external-secrets'] });
     const stored = crd.spec.versions.filter((v: Schema) => v.storage);
-    expect(stored.map((v: Schema) => v.name)).toEqual(['v1']);
+    expect(stored.map((v: Schema) => v.name)).toEqual([kind === 'PushSecret' ? 'v1alpha1' : 'v1']);
     expect(v1(crd).served).toBe(true);
     expect(v1(crd).subresources).toEqual({ status: {} });
   });
@@ -164,6 +122,105 @@ describe('ESO CRDs: shape', () => {
       expect(remoteRef.properties[field].enum).toBeDefined();
       expect(remoteRef.properties[field]).not.toHaveProperty('default');
     }
+  });
+});
+
+describe('ClusterExternalSecret and PushSecret CRDs', () => {
+  it('have ESO printer columns', () => {
+    const cols = (kind: keyof typeof crds) => v1(crds[kind]).additionalPrinterColumns.map((c: Schema) => [c.name, c.jsonPath]);
+    expect(cols('ClusterExternalSecret')).toEqual([
+      ['Store', '.spec.externalSecretSpec.secretStoreRef.name'],
+      ['Refresh Interval', '.spec.refreshTime'],
+      ['Ready', '.status.conditions[?(@.type=="Ready")].status'],
+    ]);
+    expect(cols('PushSecret')).toEqual([
+      ['AGE', '.metadata.creationTimestamp'],
+      ['Status', '.status.conditions[?(@.type=="Ready")].reason'],
+      ['Last Sync', '.status.refreshTime'],
+    ]);
+  });
+
+  it('embeds the ExternalSecret spec schema in the ClusterExternalSecret', () => {
+    const { description: _d, ...embedded } = schemaOf('ClusterExternalSecret').properties.spec.properties.externalSecretSpec;
+    const { description: _e, ...esSpec } = schemaOf('ExternalSecret').properties.spec;
+    expect(embedded).toEqual(esSpec);
+    expect(schemaOf('ClusterExternalSecret').properties.spec.required).toEqual(['externalSecretSpec']);
+  });
+
+  it('inject only ESO\'s defaults: none on the CES itself, none on PushSecret conversionStrategy', () => {
+    const ces = defaults(schemaOf('ClusterExternalSecret'), '', {});
+    expect(Object.keys(ces).every((k) => k.startsWith('.spec.externalSecretSpec.'))).toBe(true);
+    expect(defaults(schemaOf('PushSecret'), '', {})).toEqual({
+      '.spec.deletionPolicy': 'None',
+      '.spec.refreshInterval': '1h0m0s',
+      '.spec.secretStoreRefs[].kind': 'SecretStore',
+      '.spec.dataTo[].storeRef.kind': 'SecretStore',
+      '.spec.template.engineVersion': 'v2',
+      '.spec.template.mergePolicy': 'Replace',
+      '.spec.updatePolicy': 'Replace',
+    });
+  });
+
+  it('accept ESO\'s documented ClusterExternalSecret', () => {
+    const ces = {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterExternalSecret',
+      metadata: { name: 'hello-world' },
+      spec: {
+        externalSecretName: 'hello-world-es',
+        externalSecretMetadata: { labels: { app: 'x' }, annotations: { team: 'a' } },
+        namespaceSelectors: [{ matchLabels: { cool: 'label' } }, { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] }],
+        namespaces: ['team-a'],
+        refreshTime: '1m',
+        externalSecretSpec: {
+          secretStoreRef: { name: 'secret-store-name', kind: 'SecretStore' },
+          refreshInterval: '1h',
+          data: [{ secretKey: 'secret-key-to-be-managed', remoteRef: { key: 'remote-key', property: 'p' } }],
+        },
+      },
+      status: { externalSecretName: 'hello-world-es', provisionedNamespaces: ['team-a'], failedNamespaces: [{ namespace: 'team-b', reason: 'external secret already exists in namespace' }], conditions: [{ type: 'Ready', status: 'False', message: 'one or more namespaces failed' }] },
+    };
+    expect(validate(schemaOf('ClusterExternalSecret'), ces)).toEqual([]);
+    const bad = { ...ces, spec: { ...ces.spec, externalSecretName: 'Not_Valid', namespaces: ['UPPER'] } };
+    expect(validate(schemaOf('ClusterExternalSecret'), bad)).toEqual(expect.arrayContaining([expect.stringMatching(/^spec\.externalSecretName: Invalid value: "Not_Valid": spec\.externalSecretName in body should match /), expect.stringMatching(/^spec\.namespaces\[0\]: Invalid value: "UPPER": spec\.namespaces\[0\] in body should match /)]));
+  });
+
+  it('accept ESO\'s documented PushSecret (provider metadata is free-form) and reject bad enums', () => {
+    const ps = {
+      apiVersion: 'external-secrets.io/v1alpha1',
+      kind: 'PushSecret',
+      metadata: { name: 'pushsecret-example', namespace: 'default' },
+      spec: {
+        updatePolicy: 'Replace',
+        deletionPolicy: 'Delete',
+        refreshInterval: '1h0m0s',
+        secretStoreRefs: [{ name: 'aws-parameterstore', kind: 'SecretStore' }, { labelSelector: { matchLabels: { push: 'yes' } }, kind: 'ClusterSecretStore' }],
+        selector: { secret: { name: 'pokedex-credentials' } },
+        template: { engineVersion: 'v2', data: { token: '{{ .token | toString | upper }} was templated' } },
+        data: [
+          {
+            conversionStrategy: 'None',
+            match: { secretKey: 'best-pokemon', remoteRef: { remoteKey: 'my-first-parameter', property: 'p' } },
+            metadata: { apiVersion: 'kubernetes.external-secrets.io/v1alpha1', kind: 'PushSecretMetadata', spec: { labels: { a: 'b' } } },
+          },
+        ],
+      },
+      status: {
+        refreshTime: '2026-01-01T00:00:00Z',
+        syncedResourceVersion: '1-abc',
+        syncedPushSecrets: { 'SecretStore/aws-parameterstore': { 'my-first-parameter/p': { match: { secretKey: 'best-pokemon', remoteRef: { remoteKey: 'my-first-parameter', property: 'p' } } } } },
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Synced', message: 'PushSecret synced successfully', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+      },
+    };
+    expect(validate(schemaOf('PushSecret'), ps)).toEqual([]);
+    const bad = { ...ps, spec: { ...ps.spec, updatePolicy: 'Sometimes', deletionPolicy: 'Retain', selector: { secret: { name: 'a' }, generatorRef: { kind: 'Password', name: 'p' } } } };
+    expect(validate(schemaOf('PushSecret'), bad)).toEqual(
+      expect.arrayContaining([
+        'spec.updatePolicy: Unsupported value: "Sometimes": supported values: "Replace", "IfNotExists"',
+        'spec.deletionPolicy: Unsupported value: "Retain": supported values: "Delete", "None"',
+        'spec.selector: Too many: 2: must have at most 1 items',
+      ]),
+    );
   });
 });
 
@@ -257,18 +314,18 @@ describe('ESO CRDs: ESO documentation examples validate', () => {
       unknownField: true,
     });
     const errs = validate(esSchema, bad);
+    expect(errs[0]).toBe('unknown field "spec.unknownField"');
     expect(errs).toEqual(
       expect.arrayContaining([
-        '.spec.secretStoreRef.kind: Unsupported value: "Store"',
-        '.spec.target.creationPolicy: Unsupported value: "Sometimes"',
-        '.spec.data[0].remoteRef.decodingStrategy: Unsupported value: "Hex"',
-        '.spec.dataFrom[0].rewrite[0]: should have at most 1 properties',
-        '.spec.unknownField: unknown field',
+        'spec.secretStoreRef.kind: Unsupported value: "Store": supported values: "SecretStore", "ClusterSecretStore"',
+        expect.stringMatching(/^spec\.target\.creationPolicy: Unsupported value: "Sometimes": supported values: "Owner", /),
+        expect.stringMatching(/^spec\.data\[0\]\.remoteRef\.decodingStrategy: Unsupported value: "Hex": supported values: /),
+        'spec.dataFrom[0].rewrite[0]: Too many: 2: must have at most 1 items',
       ]),
     );
-    expect(errs.some((e) => e.startsWith('.spec.data[0].secretKey: does not match'))).toBe(true);
+    expect(errs.some((e) => e.startsWith('spec.data[0].secretKey: Invalid value: "bad key!": spec.data[0].secretKey in body should match '))).toBe(true);
     const twoProviders = manifest('SecretStore', { provider: { vault: { server: 'x' }, fake: { data: [] } } });
-    expect(validate(ssSchema, twoProviders)).toEqual(['.spec.provider: should have at most 1 properties']);
-    expect(validate(ssSchema, manifest('SecretStore', { provider: { vault: {} } }))).toEqual(['.spec.provider.vault.server: Required value']);
+    expect(validate(ssSchema, twoProviders)).toEqual(['spec.provider: Too many: 2: must have at most 1 items']);
+    expect(validate(ssSchema, manifest('SecretStore', { provider: { vault: {} } }))).toEqual(['spec.provider.vault.server: Required value']);
   });
 });

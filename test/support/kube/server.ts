@@ -13,6 +13,8 @@ import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeClient } from './client.js';
 import { installControllers, populateTokenSecret } from './controllers.js';
+import { installCrdController } from './crds.js';
+import { GarbageCollector } from './gc.js';
 import { apiGroup, apiGroupList, apiVersions, groupVersions, resourceList } from './discovery.js';
 import { PATCH_CONTENT_TYPES, applyPatch } from './patch.js';
 import { CORE_RESOURCE_TYPES, DEFAULT_NAMESPACES, SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_SECRET_TYPE, namespacesType, podsType, secretsType, serviceAccountsType } from './resources.js';
@@ -21,7 +23,7 @@ import { ObjectStore, type ListOptions } from './store.js';
 import { generateServingCertificate } from './tls.js';
 import { tokenRequest, tokenReview, type TokenEndpointDeps } from './token-endpoints.js';
 import { TokenAuthority, authenticateServiceAccountToken, type MintedToken, type ObjectRef, type SigningAlgorithm, type TokenAuthentication, type TokenLookups, type UserInfo } from './tokens.js';
-import { apiVersionOf, type Authorizer, type KubeObject, type RequestAttributes, type ResourceType } from './types.js';
+import { apiVersionOf, type Authorizer, type FieldValidationDirective, type KubeObject, type PropagationPolicy, type RequestAttributes, type ResourceType } from './types.js';
 import { openWatch, type WatchHandle } from './watch.js';
 
 export type { Authorizer, RequestAttributes } from './types.js';
@@ -55,6 +57,11 @@ export interface KubeTestServerOptions {
   authorize?: Authorizer;
   /** Milliseconds since the epoch (token validation, timestamps). */
   now?: () => number;
+  /**
+   * Run the ownerReference garbage collector, as every cluster does. Default true; `false`
+   * lets a test look at dependents of a deleted owner before `kube.gc.start()` collects them.
+   */
+  garbageCollection?: boolean;
 }
 
 export interface MintTokenOptions {
@@ -82,6 +89,8 @@ export interface KubeTestServer {
   clientFor(token: string | undefined): KubeClient;
   store: ObjectStore;
   tokens: TokenAuthority;
+  /** The ownerReference garbage collector (`start()`/`stop()`); `await kube.gc.idle()` waits for it to catch up. */
+  gc: GarbageCollector;
   /** Every request served, oldest first. */
   readonly requests: RecordedRequest[];
   setAuthorizer(authorize: Authorizer | undefined): void;
@@ -108,10 +117,49 @@ function parseBool(value: string | null): boolean {
   return value === 'true' || value === '1';
 }
 
-function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json', warnings: readonly string[] = []): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    // RFC 7234 warn-text: a quoted string, as the apiserver sends it.
+    ...(warnings.length > 0 ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) } : {}),
+  });
   res.end(text);
+}
+
+const FIELD_VALIDATION_VALUES = ['', 'Ignore', 'Strict', 'Warn'];
+const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
+
+/** `?fieldValidation=`: empty means Warn (the apiserver's default since 1.25). */
+function fieldValidationOf(query: URLSearchParams, optionsKind: string): FieldValidationDirective {
+  const value = query.get('fieldValidation') ?? '';
+  if (!FIELD_VALIDATION_VALUES.includes(value)) {
+    throw statusErrors.invalid(optionsKind, 'meta.k8s.io', '', [
+      { reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${FIELD_VALIDATION_VALUES.map((v) => JSON.stringify(v)).join(', ')}` },
+    ]);
+  }
+  return value === '' ? 'Warn' : (value as FieldValidationDirective);
+}
+
+/** DeleteOptions.propagationPolicy / orphanDependents (body or query), validated as ValidateDeleteOptions does. */
+function propagationPolicyOf(options: { propagationPolicy?: unknown; orphanDependents?: unknown }, query: URLSearchParams): PropagationPolicy | undefined {
+  const policy = options.propagationPolicy ?? query.get('propagationPolicy') ?? undefined;
+  const orphan = options.orphanDependents ?? (query.has('orphanDependents') ? query.get('orphanDependents') === 'true' : undefined);
+  const invalid = (message: string): KubeStatusError =>
+    statusErrors.invalid('DeleteOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueInvalid', field: 'propagationPolicy', message }]);
+  if (policy !== undefined && orphan !== undefined) throw invalid(`Invalid value: ${JSON.stringify(String(policy))}: orphanDependents and deletionPropagation cannot be both set`);
+  if (policy !== undefined) {
+    if (typeof policy !== 'string' || !PROPAGATION_POLICIES.includes(policy)) {
+      throw statusErrors.invalid('DeleteOptions', 'meta.k8s.io', '', [
+        { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(String(policy))}: supported values: "Foreground", "Background", "Orphan"` },
+      ]);
+    }
+    return policy as PropagationPolicy;
+  }
+  if (orphan === true) return 'Orphan';
+  if (orphan === false) return 'Background';
+  return undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -199,6 +247,9 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
   const adminToken = options.adminToken ?? `coffer-kube-admin-${randomBytes(16).toString('hex')}`;
   const bootstrap = options.bootstrap ?? true;
   installControllers(store, authority, tls.caPem, { defaultServiceAccounts: bootstrap });
+  installCrdController(store);
+  const gc = new GarbageCollector(store);
+  if (options.garbageCollection !== false) gc.start();
   if (bootstrap) {
     for (const name of DEFAULT_NAMESPACES) store.create(namespacesType, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
@@ -268,7 +319,15 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
           bookmarkKind: { kind: target.type.kind, apiVersion: apiVersionOf(target.type) },
         },
         (event) => {
-          if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
+          if (res.writableEnded) return;
+          // Objects are stored at one version; a watch on another CRD version sees its own.
+          const apiVersion = apiVersionOf(target.type);
+          const object = event.object as KubeObject;
+          const out =
+            (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') && object.apiVersion !== apiVersion
+              ? { ...event, object: { ...object, apiVersion } }
+              : event;
+          res.write(`${JSON.stringify(out)}\n`);
         },
         () => {
           watches.delete(entry);
@@ -291,7 +350,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     target: Target,
     query: URLSearchParams,
     record: RecordedRequest,
-  ): Promise<{ status: number; body: unknown } | undefined> => {
+  ): Promise<{ status: number; body: unknown; warnings?: string[] } | undefined> => {
     const path = record.path;
     const recordBody = (body: unknown): void => {
       if (body !== undefined) record.body = body;
@@ -342,15 +401,22 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         if (list.remainingItemCount !== undefined) metadata['remainingItemCount'] = list.remainingItemCount;
         return { status: 200, body: listBody(type, list.items, metadata) };
       }
-      case 'POST':
+      case 'POST': {
         if (name !== undefined) throw statusErrors.methodNotAllowed();
-        return { status: 201, body: store.create(type, namespace, asObject(body, type.kind), { dryRun }) };
-      case 'PUT':
+        const warnings: string[] = [];
+        const fieldValidation = fieldValidationOf(query, 'CreateOptions');
+        return { status: 201, body: store.create(type, namespace, asObject(body, type.kind), { dryRun, fieldValidation, warnings }), warnings };
+      }
+      case 'PUT': {
         if (name === undefined) throw statusErrors.methodNotAllowed();
+        const warnings: string[] = [];
+        const fieldValidation = fieldValidationOf(query, 'UpdateOptions');
         return {
           status: 200,
-          body: store.update(type, namespace, name, asObject(body, type.kind), { dryRun, ...(subresource === 'status' ? { subresource: 'status' as const } : {}) }),
+          body: store.update(type, namespace, name, asObject(body, type.kind), { dryRun, fieldValidation, warnings, ...(subresource === 'status' ? { subresource: 'status' as const } : {}) }),
+          warnings,
         };
+      }
       case 'PATCH': {
         if (name === undefined) throw statusErrors.methodNotAllowed();
         const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
@@ -360,21 +426,26 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
         recordBody(patch);
         const current = store.get(type, namespace, name);
         const patched = asObject(applyPatch(patchType, current, patch), type.kind);
+        const warnings: string[] = [];
+        const fieldValidation = fieldValidationOf(query, 'PatchOptions');
         return {
           status: 200,
-          body: store.update(type, namespace, name, patched, { dryRun, ...(subresource === 'status' ? { subresource: 'status' as const } : {}) }),
+          body: store.update(type, namespace, name, patched, { dryRun, fieldValidation, warnings, ...(subresource === 'status' ? { subresource: 'status' as const } : {}) }),
+          warnings,
         };
       }
       case 'DELETE': {
-        const options = (body ?? {}) as { preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: string[] };
+        const options = (body ?? {}) as { preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: string[]; propagationPolicy?: unknown; orphanDependents?: unknown };
         const deleteDryRun = dryRun || (Array.isArray(options.dryRun) && options.dryRun.includes('All'));
+        const propagationPolicy = propagationPolicyOf(options, query);
         if (name === undefined) {
-          const deleted = store.deleteCollection(type, namespace, { ...selectors, dryRun: deleteDryRun });
+          const deleted = store.deleteCollection(type, namespace, { ...selectors, dryRun: deleteDryRun, ...(propagationPolicy ? { propagationPolicy } : {}) });
           return { status: 200, body: listBody(type, deleted, {}) };
         }
         const result = store.delete(type, namespace, name, {
           dryRun: deleteDryRun,
           ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+          ...(propagationPolicy ? { propagationPolicy } : {}),
         });
         return { status: 200, body: store.deleteResponse(type, result) };
       }
@@ -388,7 +459,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     res: ServerResponse,
     parsed: URL,
     record: RecordedRequest,
-  ): Promise<{ status: number; body: unknown; contentType?: string } | undefined> => {
+  ): Promise<{ status: number; body: unknown; contentType?: string; warnings?: string[] } | undefined> => {
     const path = parsed.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
     // Public endpoints.
@@ -473,7 +544,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
           return;
         }
         record.status = result.status;
-        send(res, result.status, result.body, result.contentType);
+        send(res, result.status, result.body, result.contentType, result.warnings);
       })
       .catch((err: unknown) => {
         const status =
@@ -512,6 +583,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
     clientFor: (token) => client.withToken(token),
     store,
     tokens: authority,
+    gc,
     requests,
     setAuthorizer(next) {
       authorize = next;
@@ -551,6 +623,7 @@ export async function startKubeTestServer(options: KubeTestServerOptions = {}): 
       return Buffer.from(token, 'base64').toString('utf8');
     },
     async close() {
+      gc.stop();
       client.close();
       for (const w of [...watches]) {
         w.handle.stop();

@@ -97,8 +97,11 @@ export const statusErrors = {
   },
   invalid(kind: string, group: string, name: string, causes: StatusCause[]): KubeStatusError {
     const qualifiedKind = group === '' ? kind : `${kind}.${group}`;
-    const summary = causes.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join(', ');
-    return failure(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${summary}`, {
+    // field.ErrorList.ToAggregate: duplicates dropped; several errors print as `[a, b]`.
+    const messages = [...new Set(causes.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`))];
+    const summary = messages.length === 1 ? (messages[0] ?? '') : `[${messages.join(', ')}]`;
+    const message = messages.length === 0 ? `${qualifiedKind} "${name}" is invalid` : `${qualifiedKind} "${name}" is invalid: ${summary}`;
+    return failure(422, 'Invalid', message, {
       name,
       ...(group !== '' ? { group } : {}),
       kind,

@@ -10,7 +10,17 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { SelectorParseError, matchFields, matchLabels, parseFieldSelector, parseLabelSelector, validateLabelKey, validateLabelValue } from './selectors.js';
 import { KubeStatusError, statusErrors, successStatus, type StatusCause, type StatusObject } from './status.js';
-import { apiVersionOf, groupResourceKey, type KubeObject, type ResourceType } from './types.js';
+import {
+  FOREGROUND_DELETION_FINALIZER,
+  ORPHAN_FINALIZER,
+  apiVersionOf,
+  groupResourceKey,
+  type FieldValidationDirective,
+  type KubeObject,
+  type PrepareContext,
+  type PropagationPolicy,
+  type ResourceType,
+} from './types.js';
 import { EventLog, type StoreEvent, type WatchFilter, type WatchSource } from './watch.js';
 
 export interface StoreOptions {
@@ -36,6 +46,10 @@ export interface ListResult {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Unknown-field handling for types that know their schema (custom resources); default Warn. */
+  fieldValidation?: FieldValidationDirective;
+  /** Collects `Warning` header messages the write produced. */
+  warnings?: string[];
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -44,6 +58,8 @@ export interface UpdateOptions extends WriteOptions {
 
 export interface DeleteOptions extends WriteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** Default: keep the GC finalizers the object has, else Background. */
+  propagationPolicy?: PropagationPolicy;
 }
 
 export interface DeleteResult {
@@ -72,6 +88,27 @@ export function kubeTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+function prepareContext(options: WriteOptions, subresource: 'status' | undefined): PrepareContext {
+  return {
+    fieldValidation: options.fieldValidation ?? 'Warn',
+    warn: (message) => options.warnings?.push(message),
+    subresource,
+  };
+}
+
+/**
+ * The finalizers a DELETE leaves on an object (registry `deletionFinalizersForGarbageCollection`):
+ * an explicit policy replaces the GC finalizers (Orphan → `orphan`, Foreground →
+ * `foregroundDeletion`, Background → neither); no policy keeps what the object has.
+ */
+function gcFinalizers(finalizers: readonly string[], policy: PropagationPolicy | undefined): string[] {
+  if (policy === undefined) return [...finalizers];
+  const kept = finalizers.filter((f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_DELETION_FINALIZER);
+  if (policy === 'Orphan') kept.push(ORPHAN_FINALIZER);
+  if (policy === 'Foreground') kept.push(FOREGROUND_DELETION_FINALIZER);
+  return kept;
+}
+
 function invalid(type: ResourceType, name: string, causes: StatusCause[]): KubeStatusError {
   return statusErrors.invalid(type.kind, type.group, name, causes);
 }
@@ -97,7 +134,10 @@ export class ObjectStore implements WatchSource {
   readonly log: EventLog;
   private rv = 1000;
   private readonly now: () => number;
+  /** The storage type of each group/resource. */
   private readonly types = new Map<string, ResourceType>();
+  /** Every served version of each group/resource (usually just the storage type). */
+  private readonly served = new Map<string, readonly ResourceType[]>();
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private readonly hooks: StoreHooks[] = [];
 
@@ -108,20 +148,38 @@ export class ObjectStore implements WatchSource {
 
   // ---- resource types ---------------------------------------------------------------
 
-  register(type: ResourceType): void {
+  /**
+   * Serves `type` (replacing any earlier registration of its group/resource). Objects are
+   * stored as `type`; `servedVersions` (same group/resource, other versions, e.g. from a
+   * CRD) are the versions reachable over HTTP when given, else just `type`'s.
+   */
+  register(type: ResourceType, servedVersions?: readonly ResourceType[]): void {
     const key = groupResourceKey(type);
     this.types.set(key, type);
+    this.served.set(key, servedVersions ?? [type]);
     if (!this.objects.has(key)) this.objects.set(key, new Map());
   }
 
+  /** Stops serving a group/resource and drops its objects (a deleted CRD). */
+  unregister(groupResource: string): void {
+    this.types.delete(groupResource);
+    this.served.delete(groupResource);
+    this.objects.delete(groupResource);
+  }
+
+  /** Every served type, one per group/resource/version. */
   registeredTypes(): ResourceType[] {
+    return [...this.served.values()].flat();
+  }
+
+  /** One type per group/resource: the version objects are stored as. */
+  storageTypes(): ResourceType[] {
     return [...this.types.values()];
   }
 
   /** The type served at `group/version/resource`, if any. */
   resolve(group: string, version: string, resource: string): ResourceType | undefined {
-    const type = this.types.get(group === '' ? resource : `${resource}.${group}`);
-    return type && type.version === version ? type : undefined;
+    return this.served.get(group === '' ? resource : `${resource}.${group}`)?.find((t) => t.version === version);
   }
 
   /** By `group/resource` key: `secrets`, `deployments.apps`. Throws for unknown types. */
@@ -172,8 +230,9 @@ export class ObjectStore implements WatchSource {
 
   /** A copy with kind/apiVersion of the served version. */
   private present(type: ResourceType, obj: KubeObject): KubeObject {
-    const copy = structuredClone(obj);
-    return { apiVersion: apiVersionOf(type), kind: type.kind, ...copy };
+    // The requested version's apiVersion: conversion between CRD versions is `None`.
+    const { apiVersion: _a, kind: _k, ...copy } = structuredClone(obj);
+    return { apiVersion: apiVersionOf(type), kind: type.kind, ...copy } as KubeObject;
   }
 
   /** Compiles selectors for `type`; throws a 400 Status for bad syntax or unsupported fields. */
@@ -355,14 +414,14 @@ export class ObjectStore implements WatchSource {
     if (type.statusSubresource) delete obj.status;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    type.prepare?.(obj, undefined);
+    type.prepare?.(obj, undefined, prepareContext(options, undefined));
     for (const h of this.hooks) h.admit?.('create', type, obj, undefined);
     meta.uid = randomUUID();
     meta.creationTimestamp = kubeTime(this.now());
     meta.generation = 1;
     if (options.dryRun) return this.present(type, { ...obj, metadata: { ...meta, resourceVersion: String(this.rv) } });
     meta.resourceVersion = String(++this.rv);
-    obj.apiVersion = apiVersionOf(type);
+    obj.apiVersion = apiVersionOf(this.types.get(groupResourceKey(type)) ?? type);
     obj.kind = type.kind;
     bucket.set(key, obj);
     this.emit(type, 'ADDED', obj, undefined);
@@ -423,9 +482,9 @@ export class ObjectStore implements WatchSource {
       }
       this.validateMeta(type, next);
     }
-    next.apiVersion = apiVersionOf(type);
+    next.apiVersion = apiVersionOf(this.types.get(groupResourceKey(type)) ?? type);
     next.kind = type.kind;
-    type.prepare?.(next, structuredClone(current));
+    type.prepare?.(next, structuredClone(current), prepareContext(options, options.subresource));
     for (const h of this.hooks) h.admit?.('update', type, next, structuredClone(current));
     next.metadata.resourceVersion = current.metadata.resourceVersion ?? '';
     if (isDeepStrictEqual(withoutVolatile(next), withoutVolatile(current))) return this.present(type, current);
@@ -475,19 +534,26 @@ export class ObjectStore implements WatchSource {
     }
     if (options.dryRun) return { object: this.present(type, current), removed: true };
     const isNamespace = type === this.namespaceType();
-    const finalizers = current.metadata.finalizers ?? [];
+    const candidate = structuredClone(current);
+    if (current.metadata.deletionTimestamp === undefined) type.beforeDelete?.(candidate);
+    const finalizers = gcFinalizers(candidate.metadata.finalizers ?? [], options.propagationPolicy);
+    if (finalizers.length > 0 || candidate.metadata.finalizers !== undefined) candidate.metadata.finalizers = finalizers;
     if (!isNamespace && finalizers.length === 0) {
       return { object: this.present(type, this.remove(type, key, current)), removed: true };
     }
     let marked = current;
-    if (current.metadata.deletionTimestamp === undefined) {
-      marked = structuredClone(current);
-      marked.metadata.deletionTimestamp = kubeTime(this.now());
-      marked.metadata.deletionGracePeriodSeconds = 0;
+    if (current.metadata.deletionTimestamp === undefined || !isDeepStrictEqual(finalizers, current.metadata.finalizers ?? [])) {
+      marked = candidate;
+      if (marked.metadata.deletionTimestamp === undefined) {
+        marked.metadata.deletionTimestamp = kubeTime(this.now());
+        marked.metadata.deletionGracePeriodSeconds = 0;
+      }
       if (isNamespace) marked.status = { ...((marked.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' };
       marked.metadata.resourceVersion = String(++this.rv);
       bucket.set(key, marked);
       this.emit(type, 'MODIFIED', marked, current);
+      // Controllers see the deletionTimestamp as an update (what a watch shows them).
+      for (const h of [...this.hooks]) h.afterUpdate?.(type, this.present(type, marked), this.present(type, current));
     }
     if (isNamespace) {
       for (const t of this.types.values()) {
@@ -503,7 +569,7 @@ export class ObjectStore implements WatchSource {
       this.finishNamespaceIfEmpty(name);
       return { object: result, removed: !bucket.has(key) };
     }
-    return { object: this.present(type, marked), removed: false };
+    return { object: this.present(type, marked), removed: !bucket.has(key) };
   }
 
   private finishNamespaceIfEmpty(namespace: string): boolean {
@@ -523,13 +589,18 @@ export class ObjectStore implements WatchSource {
   }
 
   /** DELETE on a collection: deletes every matching object; answers with the deleted ones. */
-  deleteCollection(type: ResourceType, namespace: string | undefined, options: ListOptions & WriteOptions = {}): KubeObject[] {
+  deleteCollection(type: ResourceType, namespace: string | undefined, options: ListOptions & WriteOptions & Pick<DeleteOptions, 'propagationPolicy'> = {}): KubeObject[] {
     const { items } = this.list(type, namespace, { ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}), ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}) });
     const out: KubeObject[] = [];
     for (const item of items) {
       const name = item.metadata.name ?? '';
       try {
-        out.push(this.delete(type, item.metadata.namespace, name, options.dryRun ? { dryRun: true } : {}).object);
+        out.push(
+          this.delete(type, item.metadata.namespace, name, {
+            ...(options.dryRun ? { dryRun: true } : {}),
+            ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
+          }).object,
+        );
       } catch (err) {
         if (!(err instanceof KubeStatusError && err.code === 404)) throw err;
       }

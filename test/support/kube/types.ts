@@ -57,12 +57,37 @@ export interface ResourceType {
   nameValidation?: 'dns-subdomain' | 'dns-label';
   /** Field-selector fields beyond `metadata.name` and `metadata.namespace`. */
   selectableFields?: (obj: KubeObject) => Record<string, string>;
+  /** `kubectl get <category>` groups (informational; CRDs carry them). */
+  categories?: readonly string[];
   /**
    * Defaulting and validation (the registry strategy): runs on create (`old` undefined) and
    * update, may mutate `obj`, throws a `KubeStatusError` (usually 422) to refuse.
    */
-  prepare?: (obj: KubeObject, old: KubeObject | undefined) => void;
+  prepare?: (obj: KubeObject, old: KubeObject | undefined, context: PrepareContext) => void;
+  /**
+   * Runs on the first DELETE of an object (before finalizers are looked at) and may mutate
+   * it: the CRD registry adds its `customresourcecleanup.apiextensions.k8s.io` finalizer.
+   */
+  beforeDelete?: (obj: KubeObject) => void;
 }
+
+/** `?fieldValidation=`: what to do with unknown fields (the API server's default is Warn). */
+export type FieldValidationDirective = 'Strict' | 'Warn' | 'Ignore';
+
+/** What a registry strategy knows about the request it prepares an object for. */
+export interface PrepareContext {
+  fieldValidation: FieldValidationDirective;
+  /** Adds a `Warning: 299 - "<message>"` response header. */
+  warn(message: string): void;
+  subresource: 'status' | undefined;
+}
+
+/** How dependents are handled when their owner is deleted (DeleteOptions.propagationPolicy). */
+export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
+
+/** The finalizers the garbage collector works with. */
+export const FOREGROUND_DELETION_FINALIZER = 'foregroundDeletion';
+export const ORPHAN_FINALIZER = 'orphan';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
