@@ -185,6 +185,105 @@ describe('ExternalSecret controllers with the fake provider', () => {
     expect(secret('team-b', 'from-css')).toBeUndefined();
   });
 
+  it('exports ESO metrics on the operator registry', async () => {
+    const scrape = async (): Promise<string> => ctx.metrics.metrics();
+    const line = (t: string, re: RegExp): string | undefined => t.split('\n').find((l) => re.test(l));
+    // Metrics are written as reconciles finish: wait until the last expected series is there.
+    let out = await scrape();
+    for (let i = 0; i < 500 && !/^externalsecret_sync_calls_error\{name="from-css",namespace="team-b"\} [1-9]/m.test(out); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      out = await scrape();
+    }
+    expect(out).toContain('# TYPE externalsecret_sync_calls_total counter');
+    expect(out).toContain('# TYPE externalsecret_sync_calls_error counter');
+    expect(out).toContain('# TYPE externalsecret_status_condition gauge');
+    expect(out).toContain('# TYPE externalsecret_reconcile_duration gauge');
+    expect(line(out, /^externalsecret_status_condition\{name="gone",namespace="team-a",condition="Ready",status="True"\} 1$/)).toBeDefined();
+    expect(line(out, /^externalsecret_status_condition\{name="gone",namespace="team-a",condition="Ready",status="False"\} 0$/)).toBeDefined();
+    expect(line(out, /^externalsecret_status_condition\{name="from-css",namespace="team-b",condition="Ready",status="False"\} 1$/)).toBeDefined();
+    expect(line(out, /^externalsecret_sync_calls_error\{name="from-css",namespace="team-b"\} [1-9]/)).toBeDefined();
+    expect(Number(line(out, /^externalsecret_sync_calls_total\{name="gone",namespace="team-a"\}/)?.split(' ')[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(line(out, /^externalsecret_reconcile_duration\{name="gone",namespace="team-a"\}/)?.split(' ')[1])).toBeGreaterThan(0);
+    expect(line(out, /^secretstore_status_condition\{name="fake",namespace="team-a",condition="Ready",status="True"\} 1$/)).toBeDefined();
+    expect(line(out, /^secretstore_status_condition\{name="broken",namespace="team-a",condition="Ready",status="False"\} 1$/)).toBeDefined();
+    expect(line(out, /^clustersecretstore_status_condition\{name="shared",namespace="",condition="Ready",status="True"\} 1$/)).toBeDefined();
+    expect(line(out, /^secretstore_reconcile_duration\{name="fake",namespace="team-a"\}/)).toBeDefined();
+  });
+
+  it('creationPolicy Merge: Ready=True SecretMissing while the target is absent, then merges into it', async () => {
+    await kube.client.create(
+      ref(ES_TYPE),
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'merge-into' },
+        spec: { secretStoreRef: { name: 'fake' }, target: { creationPolicy: 'Merge' }, data: [{ secretKey: 'token', remoteRef: { key: '/db', property: 'user' } }] },
+      },
+      { namespace: 'team-a' },
+    );
+    const missing = await waitFor('SecretMissing', () => (ready(get(ES_TYPE, 'team-a', 'merge-into'))?.reason === 'SecretMissing' ? get(ES_TYPE, 'team-a', 'merge-into') : undefined));
+    expect(ready(missing)).toMatchObject({ status: 'True', message: 'secret will not be created due to CreationPolicy=Merge' });
+    const st = missing['status'] as { refreshTime?: string; syncedResourceVersion?: string; binding?: unknown };
+    expect(st.refreshTime).toBeDefined();
+    expect(st.syncedResourceVersion).toBeDefined();
+    expect(st.binding).toBeUndefined();
+    expect(secret('team-a', 'merge-into')).toBeUndefined();
+    expect(ctx.recorded.some((e) => e.key === 'team-a/merge-into' && e.type === 'Warning')).toBe(false);
+    await kube.client.create({ group: '', version: 'v1', resource: 'secrets' }, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'merge-into' }, data: { own: Buffer.from('mine').toString('base64') } }, { namespace: 'team-a' });
+    await kube.client.patch(ref(ES_TYPE), 'merge-into', { metadata: { annotations: { 'external-secrets.io/force-sync': '1' } } }, { namespace: 'team-a', type: 'merge' });
+    const merged = await waitFor('merged', () => (secret('team-a', 'merge-into')?.data?.['token'] !== undefined ? secret('team-a', 'merge-into') : undefined));
+    expect(text(merged.data?.['own'])).toBe('mine');
+    expect(text(merged.data?.['token'])).toBe('app');
+    expect(merged.metadata.ownerReferences).toBeUndefined();
+    await waitFor('binding set', () => ((get(ES_TYPE, 'team-a', 'merge-into')?.['status'] as { binding?: { name: string } }).binding?.name === 'merge-into' ? true : undefined));
+  });
+
+  it('dataFrom rewrite merge combines JSON secrets; a vanished data[] key leaves a Merge target (MissingProviderSecret event)', async () => {
+    const store = get(SS_TYPE, 'team-a', 'fake') as KubeObject;
+    const data = [
+      { key: '/cfg/base', value: JSON.stringify({ host: 'db', port: 5432 }) },
+      { key: '/cfg/prod', value: JSON.stringify({ host: 'db.prod' }) },
+      { key: '/api', value: 'tok-2' },
+    ];
+    await kube.client.update(ref(SS_TYPE), { ...store, spec: fakeStore(data) });
+    await kube.client.create(
+      ref(ES_TYPE),
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'merged-cfg' },
+        spec: {
+          secretStoreRef: { name: 'fake' },
+          target: { creationPolicy: 'CreateOrMerge', deletionPolicy: 'Merge' },
+          data: [{ secretKey: 'token', remoteRef: { key: '/api' } }],
+          dataFrom: [{ find: { name: { regexp: '^/cfg/' } }, rewrite: [{ merge: { priority: ['/cfg/prod'], conflictPolicy: 'Ignore' } }] }],
+        },
+      },
+      { namespace: 'team-a' },
+    );
+    const s = await waitFor('merged config', () => secret('team-a', 'merged-cfg'));
+    expect(Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, text(v)]))).toEqual({ host: 'db.prod', port: '5432', token: 'tok-2' });
+    const st = get(SS_TYPE, 'team-a', 'fake') as KubeObject;
+    await kube.client.update(ref(SS_TYPE), { ...st, spec: fakeStore(data.slice(0, 2)) });
+    await kube.client.patch(ref(ES_TYPE), 'merged-cfg', { metadata: { annotations: { 'external-secrets.io/force-sync': '1' } } }, { namespace: 'team-a', type: 'merge' });
+    await waitFor('token removed', () => (secret('team-a', 'merged-cfg')?.data?.['token'] === undefined ? true : undefined));
+    const ev = await waitFor('MissingProviderSecret', () => ctx.recorded.find((e) => e.key === 'team-a/merged-cfg' && e.reason === 'MissingProviderSecret'));
+    expect(ev).toMatchObject({ type: 'Normal', message: 'secret does not exist at provider using spec.dataFrom[0] (key=/api)' });
+  });
+
+  it('deletes a renamed Owner target with a Deleted event', async () => {
+    await kube.client.create(
+      ref(ES_TYPE),
+      { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'renamed' }, spec: { secretStoreRef: { name: 'fake' }, target: { name: 'first' }, data: [{ secretKey: 'k', remoteRef: { key: '/cfg/base' } }] } },
+      { namespace: 'team-a' },
+    );
+    await waitFor('first', () => secret('team-a', 'first'));
+    await kube.client.patch(ref(ES_TYPE), 'renamed', { spec: { target: { name: 'second' } } }, { namespace: 'team-a', type: 'merge' });
+    await waitFor('second, first gone', () => (secret('team-a', 'second') !== undefined && secret('team-a', 'first') === undefined ? true : undefined));
+    const ev = await waitFor('orphan event', () => ctx.recorded.find((e) => e.key === 'team-a/renamed' && e.reason === 'Deleted'));
+    expect(ev.message).toBe('secret deleted because it was orphaned');
+  });
+
   it('removes the target on ExternalSecret deletion through the cleanup finalizer', async () => {
     await kube.client.delete(ref(ES_TYPE), 'app', { namespace: 'team-a' });
     await waitFor('target deleted', () => (secret('team-a', 'app-secret') === undefined ? true : undefined));

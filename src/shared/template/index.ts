@@ -66,3 +66,6 @@ export function parseTemplate(source: string, options: TemplateOptions = {}): Te
 
 /** Go RE2 regular expressions (translated to JS) and `ReplaceAll` with `$1` expansion, for ESO's rewrites. */
 export { compileGoRegexp, replaceAll as regexpReplaceAll } from './regexp.js';
+
+/** ESO's own template functions (PKCS#12, cert chains, JWK, rsaDecrypt) and byte-preserving string helpers. */
+export { bytesToTemplateString, esoTemplateFuncs, templateStringToBytes } from './eso-funcs.js';

@@ -18,6 +18,7 @@ import {
 import type { Provider } from '../../providers/index.js';
 import { objectKey, type KubeObject, type OperatorContext, type OperatorController, type WorkQueue } from '../../runtime/types.js';
 import { isStoreReady } from '../secretstore/index.js';
+import { createExternalSecretMetrics } from './metrics.js';
 import { SECRETS_RESOURCE, createExternalSecretReconciler } from './reconcile.js';
 
 export const EXTERNAL_SECRETS_CONTROLLER_NAME = 'external-secrets';
@@ -86,6 +87,7 @@ export function createExternalSecretController(options: ExternalSecretController
         providers: options.providers,
         events: ctx.events,
         logger,
+        metrics: createExternalSecretMetrics(ctx.metrics),
         ...(options.controllerClass !== undefined ? { controllerClass: options.controllerClass } : {}),
         ...(options.now !== undefined ? { now: options.now } : {}),
       });

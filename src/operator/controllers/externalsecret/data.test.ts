@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convertKeys, decodeValue, gatherData, rewriteKeys } from './data.js';
+import { convertKeys, decodeValue, gatherData, rewriteKeys, rewriteMerge } from './data.js';
 import type { ExternalSecret } from '../../apis/external-secrets/index.js';
 import { NoSecretError, type SecretsClient } from '../../providers/index.js';
 
@@ -60,5 +60,52 @@ describe('gatherData', () => {
     const spec = { data: [{ secretKey: 'a', remoteRef: { key: 'missing' } }] };
     await expect(gatherData(es(spec), () => Promise.resolve(c))).rejects.toBeInstanceOf(NoSecretError);
     expect(await gatherData(es({ ...spec, target: { deletionPolicy: 'Delete' } }), () => Promise.resolve(c))).toEqual({});
+  });
+});
+
+describe('rewrite merge (ESO RewriteMerge)', () => {
+  const es = (spec: ExternalSecret['spec']): ExternalSecret => ({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'e', namespace: 'n' }, spec });
+  const input = (o: Record<string, unknown>): Record<string, Uint8Array> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, enc(typeof v === 'string' ? v : JSON.stringify(v))]));
+  const texts = (d: Record<string, Uint8Array>): Record<string, string> => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, dec(v)]));
+
+  it('Extract: merges objects in key order with priority keys last; values as ESO GetByteValue', () => {
+    const data = input({ b: { host: 'b', n: 1.5, big: 1e21 }, a: { host: 'a', on: true, nested: { z: 1, a: '<x>' }, none: null }, p: { host: 'p' } });
+    const out = rewriteMerge({ priority: ['p'], conflictPolicy: 'Ignore' }, data);
+    expect(texts(out)).toEqual({ host: 'p', n: '1.5', big: '1000000000000000000000', on: 'true', nested: '{"a":"\\u003cx\\u003e","z":1}', none: '' });
+  });
+
+  it('fails on conflicts unless Ignore, on missing priority keys unless IgnoreNotFound, and on non-objects', () => {
+    const data = input({ a: { k: 1 }, b: { k: 2 } });
+    expect(() => rewriteMerge({}, data)).toThrow('merge failed with conflicts: k');
+    expect(() => rewriteMerge({ priority: ['c'], conflictPolicy: 'Ignore' }, data)).toThrow('merge failed with key "c" not found in input map');
+    expect(texts(rewriteMerge({ priority: ['c'], priorityPolicy: 'IgnoreNotFound', conflictPolicy: 'Ignore' }, data))).toEqual({ k: '2' });
+    expect(() => rewriteMerge({}, input({ a: 'not json' }))).toThrow(/failed to unmarshal JSON/);
+    expect(() => rewriteMerge({}, input({ a: [1] }))).toThrow(/not a JSON object/);
+  });
+
+  it('JSON: keeps the input and adds the merged object under `into`', () => {
+    const data = input({ a: { x: '<1>' }, b: { y: 2 } });
+    expect(texts(rewriteMerge({ strategy: 'JSON', into: 'all' }, data))).toEqual({ a: '{"x":"<1>"}', b: '{"y":2}', all: '{"x":"<1>","y":2}' });
+    expect(() => rewriteMerge({ strategy: 'JSON' }, data)).toThrow("merge failed with missing 'into' field");
+  });
+
+  it('chains with regexp rewrites and reports the failing operation', () => {
+    const out = rewriteKeys([{ merge: { conflictPolicy: 'Ignore' } }, { regexp: { source: '^', target: 'APP_' } }], input({ a: { user: 'u' }, b: { pass: 'p' } }));
+    expect(texts(out)).toEqual({ APP_user: 'u', APP_pass: 'p' });
+    expect(() => rewriteKeys([{ regexp: { source: 'x', target: 'y' } }, { merge: {} }], input({ a: 'x' }))).toThrow(/failed rewrite operation\[1\]: merge failed/);
+  });
+
+  it('gatherData reports a missing source (deletionPolicy Delete) through the callback', async () => {
+    const missing: string[] = [];
+    const c: SecretsClient = {
+      getSecret: () => Promise.reject(new NoSecretError()),
+      getSecretMap: () => Promise.reject(new NoSecretError()),
+      getAllSecrets: () => Promise.resolve({}),
+      validate: () => Promise.resolve('Ready'),
+      close: () => Promise.resolve(),
+    };
+    const spec = { target: { deletionPolicy: 'Delete' as const }, dataFrom: [{ extract: { key: 'm' } }], data: [{ secretKey: 'a', remoteRef: { key: 'gone' } }] };
+    expect(await gatherData(es(spec), () => Promise.resolve(c), (m) => missing.push(m))).toEqual({});
+    expect(missing).toEqual(['secret does not exist at provider using spec.dataFrom[0]', 'secret does not exist at provider using spec.dataFrom[0] (key=gone)']);
   });
 });

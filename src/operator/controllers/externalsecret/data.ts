@@ -5,13 +5,15 @@
  * The pure steps (`decodeValue`, `convertKeys`, `rewriteKeys`) are exported for tests.
  */
 import { UserError } from '../../../shared/errors.js';
-import { parseTemplate, sprigFuncs } from '../../../shared/template/index.js';
-import { compileGoRegexp, regexpReplaceAll as replaceAll } from '../../../shared/template/index.js';
+import { formatFloat } from '../../../shared/template/fmt.js';
+import { goJsonMarshal } from '../../../shared/template/go-json.js';
+import { compileGoRegexp, esoTemplateFuncs, parseTemplate, regexpReplaceAll as replaceAll, sprigFuncs } from '../../../shared/template/index.js';
 import type {
   ConversionStrategy,
   DecodingStrategy,
   ExternalSecret,
   ExternalSecretRewrite,
+  ExternalSecretRewriteMerge,
   NullBytePolicy,
   SecretStoreRef,
 } from '../../apis/external-secrets/index.js';
@@ -66,10 +68,71 @@ export function convertKeys(data: Record<string, Uint8Array>, strategy: Conversi
   return out;
 }
 
-/** `dataFrom[].rewrite[]`, applied in order: `regexp` (Go ReplaceAllString) and `transform` (template over `.value`). */
+const goCompare = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+/** ESO `GetByteValue` of a decoded JSON value (strings raw, numbers as strconv 'f' -1, objects and arrays as JSON). */
+function jsonValueBytes(v: unknown): Uint8Array {
+  if (typeof v === 'string') return new TextEncoder().encode(v);
+  if (v === null || v === undefined) return new Uint8Array();
+  if (typeof v === 'number') return new TextEncoder().encode(formatFloat(v, 'f', -1));
+  if (typeof v === 'boolean') return new TextEncoder().encode(String(v));
+  return new TextEncoder().encode(goJsonMarshal(v));
+}
+
+/**
+ * `rewrite[].merge` (ESO `RewriteMerge`): parse every value as a JSON object and merge them,
+ * keys sorted with the `priority` keys last (in their order, so they win). `Extract` (default)
+ * turns the merged object into the keys; `JSON` keeps the input and adds the merged object
+ * under `into`. Conflicting keys fail unless `conflictPolicy: Ignore`; a missing priority key
+ * fails unless `priorityPolicy: IgnoreNotFound`.
+ */
+export function rewriteMerge(op: ExternalSecretRewriteMerge, data: Record<string, Uint8Array>): Record<string, Uint8Array> {
+  const priority = op.priority ?? [];
+  const keys = [...Object.keys(data).filter((k) => !priority.includes(k)).sort(goCompare), ...priority];
+  // A null prototype: JSON keys such as "__proto__" are ordinary keys here.
+  const merged = Object.create(null) as Record<string, unknown>;
+  const conflicts: string[] = [];
+  for (const key of keys) {
+    const value = data[key];
+    if (!Object.hasOwn(data, key) || value === undefined) {
+      if (op.priorityPolicy === 'IgnoreNotFound') continue;
+      throw new UserError(`merge failed with key ${JSON.stringify(key)} not found in input map`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(value).toString('utf8'));
+    } catch {
+      throw new UserError(`merge failed with failed to unmarshal JSON: the value of key ${JSON.stringify(key)} is not valid JSON`);
+    }
+    if (parsed === null) continue;
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new UserError(`merge failed with failed to unmarshal JSON: the value of key ${JSON.stringify(key)} is not a JSON object`);
+    for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+      if (Object.hasOwn(merged, k)) conflicts.push(k);
+      merged[k] = v;
+    }
+  }
+  if (op.conflictPolicy !== 'Ignore' && conflicts.length > 0) throw new UserError(`merge failed with conflicts: ${conflicts.join(', ')}`);
+  if ((op.strategy ?? 'Extract') === 'Extract') {
+    const out: Record<string, Uint8Array> = {};
+    for (const [k, v] of Object.entries(merged)) out[k] = jsonValueBytes(v);
+    return out;
+  }
+  if (op.into === undefined || op.into === '') throw new UserError("merge failed with missing 'into' field");
+  return { ...data, [op.into]: new TextEncoder().encode(goJsonMarshal(merged, { escapeHTML: false })) };
+}
+
+/** `dataFrom[].rewrite[]`, applied in order: `merge`, `regexp` (Go ReplaceAllString) and `transform` (template over `.value`). */
 export function rewriteKeys(rewrites: readonly ExternalSecretRewrite[], data: Record<string, Uint8Array>): Record<string, Uint8Array> {
   let current = data;
   rewrites.forEach((rw, i) => {
+    if (rw.merge !== undefined) {
+      try {
+        current = rewriteMerge(rw.merge, current);
+      } catch (err) {
+        throw new UserError(`failed rewrite operation[${i}]: ${(err as Error).message}`, { cause: err });
+      }
+      return;
+    }
     const next: Record<string, Uint8Array> = {};
     let rename: (key: string) => string;
     if (rw.regexp !== undefined) {
@@ -82,10 +145,10 @@ export function rewriteKeys(rewrites: readonly ExternalSecretRewrite[], data: Re
       const target = rw.regexp.target;
       rename = (key) => replaceAll(re, key, target, false);
     } else if (rw.transform !== undefined) {
-      const tpl = parseTemplate(rw.transform.template, { funcs: sprigFuncs, missingKey: 'error' });
+      const tpl = parseTemplate(rw.transform.template, { funcs: { ...sprigFuncs, ...esoTemplateFuncs }, missingKey: 'error' });
       rename = (key) => tpl.execute({ value: key });
     } else {
-      throw new UserError(`error applying rewrite ${i}: only regexp and transform rewrites are supported`);
+      throw new UserError(`error applying rewrite ${i}: one of merge, regexp or transform is required`);
     }
     for (const [k, v] of Object.entries(current)) {
       const key = rename(k);
@@ -98,6 +161,8 @@ export function rewriteKeys(rewrites: readonly ExternalSecretRewrite[], data: Re
 }
 
 function validateKeys(data: Record<string, Uint8Array>): void {
+  // ESO drops empty keys (a rewrite that maps a key to "") instead of failing.
+  delete data[''];
   for (const key of Object.keys(data)) {
     if (!VALID_KEY.test(key)) throw new UserError(`invalid secret key ${JSON.stringify(key)}: keys must consist of alphanumeric characters, '-', '_' or '.'`);
   }
@@ -117,14 +182,17 @@ export type ClientFor = (ref: SecretStoreRef | undefined) => Promise<SecretsClie
  * deletionPolicy is Retain (then it is an error), as ESO does; the caller applies the
  * deletionPolicy when nothing is left.
  */
-export async function gatherData(es: ExternalSecret, clientFor: ClientFor): Promise<Record<string, Uint8Array>> {
+export async function gatherData(es: ExternalSecret, clientFor: ClientFor, onMissing?: (message: string) => void): Promise<Record<string, Uint8Array>> {
   const retain = (es.spec.target?.deletionPolicy ?? 'Retain') === 'Retain';
   const out: Record<string, Uint8Array> = {};
-  const skipMissing = async <T>(fetch: () => Promise<T>): Promise<T | undefined> => {
+  const skipMissing = async <T>(fetch: () => Promise<T>, message: string): Promise<T | undefined> => {
     try {
       return await fetch();
     } catch (err) {
-      if (err instanceof NoSecretError && !retain) return undefined;
+      if (err instanceof NoSecretError && !retain) {
+        onMissing?.(message);
+        return undefined;
+      }
       throw err;
     }
   };
@@ -145,6 +213,7 @@ export async function gatherData(es: ExternalSecret, clientFor: ClientFor): Prom
           ...(ref.version !== undefined ? { version: ref.version } : {}),
           ...(ref.metadataPolicy !== undefined ? { metadataPolicy: ref.metadataPolicy } : {}),
         }),
+        `secret does not exist at provider using spec.dataFrom[${i}]`,
       );
       ({ conversionStrategy: conversion, decodingStrategy: decoding, nullBytePolicy: nullPolicy } = ref);
     } else if (from.find !== undefined) {
@@ -155,20 +224,26 @@ export async function gatherData(es: ExternalSecret, clientFor: ClientFor): Prom
           ...(find.name?.regexp !== undefined ? { name: { regexp: find.name.regexp } } : {}),
           ...(find.tags !== undefined ? { tags: find.tags } : {}),
         }),
+        `secret does not exist at provider using spec.dataFrom[${i}]`,
       );
       ({ conversionStrategy: conversion, decodingStrategy: decoding, nullBytePolicy: nullPolicy } = find);
     } else {
       throw new UserError(`dataFrom[${i}]: one of extract or find is required`);
     }
     if (fetched === undefined) continue;
-    const renamed = from.rewrite !== undefined && from.rewrite.length > 0 ? rewriteKeys(from.rewrite, fetched) : convertKeys(fetched, conversion);
+    let renamed: Record<string, Uint8Array>;
+    try {
+      renamed = from.rewrite !== undefined && from.rewrite.length > 0 ? rewriteKeys(from.rewrite, fetched) : convertKeys(fetched, conversion);
+    } catch (err) {
+      throw new UserError(`could not rewrite spec.dataFrom[${i}]: ${(err as Error).message}`, { cause: err });
+    }
     validateKeys(renamed);
     const decoded = decodeMap(renamed, decoding);
     checkNullBytes(decoded, nullPolicy);
     Object.assign(out, decoded);
   }
 
-  for (const item of es.spec.data ?? []) {
+  for (const [i, item] of (es.spec.data ?? []).entries()) {
     const client = await clientFor(item.sourceRef?.storeRef);
     const ref = item.remoteRef;
     const value = await skipMissing(() =>
@@ -178,6 +253,8 @@ export async function gatherData(es: ExternalSecret, clientFor: ClientFor): Prom
         ...(ref.version !== undefined ? { version: ref.version } : {}),
         ...(ref.metadataPolicy !== undefined ? { metadataPolicy: ref.metadataPolicy } : {}),
       }),
+      // ESO's wording (its message template says dataFrom for data[] entries too).
+      `secret does not exist at provider using spec.dataFrom[${i}] (key=${ref.key})`,
     );
     if (value === undefined) continue;
     const decoded = decodeValue(value, ref.decodingStrategy, item.secretKey);

@@ -9,7 +9,7 @@ import { createSecretStoreController } from '../secretstore/index.js';
 import { createExternalSecretController } from './controller.js';
 
 export { EXTERNAL_SECRETS_CONTROLLER_NAME, createExternalSecretController, type ExternalSecretControllerOptions } from './controller.js';
-export { convertKeys, decodeMap, decodeValue, gatherData, rewriteKeys, type ClientFor } from './data.js';
+export { convertKeys, decodeMap, decodeValue, gatherData, rewriteKeys, rewriteMerge, type ClientFor } from './data.js';
 export { createdByHash, dataHash, goFormatBytesMap, goFormatStringMap, metaHash, syncedResourceVersion } from './hash.js';
 export {
   CONFIGMAPS_RESOURCE,
@@ -17,12 +17,15 @@ export {
   createExternalSecretReconciler,
   isSecretValid,
   namespaceAllowed,
+  staticManagedKeys,
   refreshIntervalMs,
   shouldRefresh,
   type ExternalSecretReconcilerOptions,
   type SecretObject,
 } from './reconcile.js';
 export { applyTemplate, type DesiredSecret, type TemplateSourceReader } from './template.js';
+export { createExternalSecretMetrics, type ConditionLike, type ExternalSecretMetrics } from './metrics.js';
+export { parseGoDurationMs, retryDelayMs, retryPolicyOf, withRetries, wrapSecretsClient, type RetryPolicy, type WrapOptions } from './provider-client.js';
 
 export interface ExternalSecretsControllersOptions {
   /** `--controller-class`: stores naming another class are left alone (default `default`). */

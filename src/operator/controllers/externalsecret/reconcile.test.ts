@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExternalSecret } from '../../apis/external-secrets/index.js';
 import { createdByHash, dataHash, syncedResourceVersion } from './hash.js';
-import { isSecretValid, namespaceAllowed, shouldRefresh, type SecretObject } from './reconcile.js';
+import { isSecretValid, namespaceAllowed, shouldRefresh, readyCondition, staticManagedKeys, type SecretObject } from './reconcile.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const es = (spec: Partial<ExternalSecret['spec']>, status?: ExternalSecret['status']): ExternalSecret => ({
@@ -67,5 +67,21 @@ describe('namespaceAllowed', () => {
     expect(namespaceAllowed(conds, 'ops', {})).toBe(true);
     expect(namespaceAllowed(conds, 'dev-1', {})).toBe(true);
     expect(namespaceAllowed(conds, 'team-b', { team: 'b' })).toBe(false);
+  });
+});
+
+describe('staticManagedKeys', () => {
+  it('lists data[] secret keys and template.data keys', () => {
+    expect(staticManagedKeys(es({ data: [{ secretKey: 'a', remoteRef: { key: 'x' } }], target: { template: { data: { b: '{{ .a }}' } } } }))).toEqual(['a', 'b']);
+    expect(staticManagedKeys(es({ dataFrom: [{ extract: { key: 'x' } }] }))).toEqual([]);
+  });
+});
+
+describe('readyCondition', () => {
+  it('moves lastTransitionTime only when the status flips (ESO SetExternalSecretCondition)', () => {
+    const prev = { conditions: [{ type: 'Ready' as const, status: 'True' as const, reason: 'SecretSynced', message: 'secret synced', lastTransitionTime: 't1' }] };
+    expect(readyCondition(prev, 'True', 'SecretDeleted', 'other', 't2').lastTransitionTime).toBe('t1');
+    expect(readyCondition(prev, 'False', 'SecretSyncedError', 'x', 't3').lastTransitionTime).toBe('t3');
+    expect(readyCondition(undefined, 'True', 'SecretSynced', 'secret synced', 't4').lastTransitionTime).toBe('t4');
   });
 });

@@ -20,6 +20,7 @@ import {
   ESO_API_VERSION,
   EVENT_CREATED,
   EVENT_DELETED,
+  EVENT_MISSING_PROVIDER_SECRET,
   EVENT_UPDATED,
   EVENT_UPDATE_FAILED,
   FINALIZER_EXTERNAL_SECRET_CLEANUP,
@@ -51,9 +52,11 @@ import {
   type SecretStoreRef,
 } from '../../apis/external-secrets/index.js';
 import { providerFor, type Provider, type SecretsClient } from '../../providers/index.js';
-import { KubeRequestError, splitKey, type EventRecorder, type KubeClient, type KubeObject, type OwnerReference, type Reconciler, type ReconcileResult, type ResourceRef } from '../../runtime/types.js';
+import { KubeRequestError, objectKey, splitKey, type EventRecorder, type KubeClient, type KubeObject, type OwnerReference, type Reconciler, type ReconcileResult, type ResourceRef } from '../../runtime/types.js';
 import { isStoreReady, shouldProcessStore, storeRefOf } from '../secretstore/index.js';
 import { gatherData } from './data.js';
+import type { ExternalSecretMetrics } from './metrics.js';
+import { retryPolicyOf, wrapSecretsClient } from './provider-client.js';
 import { createdByHash, dataHash, secretDataBase64, secretDataBytes, syncedResourceVersion } from './hash.js';
 import { applyTemplate, type DesiredSecret } from './template.js';
 
@@ -63,6 +66,7 @@ export const NAMESPACES_RESOURCE: ResourceRef = { group: '', version: 'v1', plur
 
 export const EVENT_MSG_CREATED = 'secret created';
 export const EVENT_MSG_UPDATED = 'secret updated';
+export const EVENT_MSG_DELETED_ORPHANED = 'secret deleted because it was orphaned';
 
 export interface SecretObject extends KubeObject {
   type?: string;
@@ -77,6 +81,10 @@ export interface ExternalSecretReconcilerOptions {
   logger: Logger;
   controllerClass?: string;
   now?: () => number;
+  /** ESO's `externalsecret_*` metrics (the controller passes them; absent in unit tests). */
+  metrics?: ExternalSecretMetrics;
+  /** Waits between provider retries (`retrySettings`); tests pass a fake. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** `spec.refreshInterval` in ms (CRD default 1h); 0 = sync once. */
@@ -163,10 +171,21 @@ function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function readyCondition(previous: ExternalSecretStatus | undefined, status: 'True' | 'False', reason: string, message: string, nowIso: string): ExternalSecretStatusCondition {
+/** ESO `SetExternalSecretCondition`: lastTransitionTime only moves when the status flips. */
+export function readyCondition(previous: ExternalSecretStatus | undefined, status: 'True' | 'False', reason: string, message: string, nowIso: string): ExternalSecretStatusCondition {
   const old = previous?.conditions?.find((c) => c.type === CONDITION_READY);
-  const same = old !== undefined && old.status === status && old.reason === reason && old.message === message;
+  const same = old !== undefined && old.status === status;
   return { type: 'Ready', status, reason, message, lastTransitionTime: same && old.lastTransitionTime !== undefined ? old.lastTransitionTime : nowIso };
+}
+
+/**
+ * The data keys this ExternalSecret is known to manage without managedFields (which ESO reads
+ * and Coffer's client does not write): `data[].secretKey` and the `template.data` keys. With
+ * creationPolicy Merge/CreateOrMerge these are removed before the new data is merged in, so a
+ * key whose remote secret vanished (deletionPolicy Delete/Merge) leaves the Secret, as in ESO.
+ */
+export function staticManagedKeys(es: ExternalSecret): string[] {
+  return [...(es.spec.data ?? []).map((d) => d.secretKey), ...Object.keys(es.spec.target?.template?.data ?? {})];
 }
 
 /** A problem to report without hot retries (the user must change something). */
@@ -179,11 +198,18 @@ function isControlledBy(secret: SecretObject, es: ExternalSecret): boolean {
 }
 
 export function createExternalSecretReconciler(options: ExternalSecretReconcilerOptions): Reconciler {
-  const { client, events, logger } = options;
+  const { client, events, logger, metrics } = options;
   const controllerClass = options.controllerClass ?? 'default';
   const now = options.now ?? Date.now;
+  // Keys whose reconcile reported a failure (a key is never reconciled by two workers at once).
+  const failed = new Set<string>();
 
   async function writeStatus(es: ExternalSecret, status: ExternalSecretStatus): Promise<void> {
+    const next = status.conditions?.find((c) => c.type === CONDITION_READY);
+    if (metrics !== undefined && next !== undefined) {
+      const previous = es.status?.conditions?.find((c) => c.type === CONDITION_READY);
+      metrics.setCondition({ namespace: es.metadata.namespace ?? '', name: es.metadata.name }, previous, next);
+    }
     if (isDeepStrictEqual(status, es.status ?? {})) return;
     try {
       await client.replaceStatus(externalSecretsResource, { ...es, status });
@@ -195,6 +221,7 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
   }
 
   async function fail(es: ExternalSecret, message: string, eventMessage: string): Promise<void> {
+    failed.add(objectKey(es));
     const nowIso = rfc3339(now());
     const status: ExternalSecretStatus = { ...(es.status ?? {}), conditions: [readyCondition(es.status, 'False', REASON_SECRET_SYNCED_ERROR, message, nowIso)] };
     await writeStatus(es, status);
@@ -276,7 +303,15 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
         c = (async () => {
           const s = ref === undefined ? store : await getStore(es, ref);
           const sref = storeRefOf(s);
-          return providerFor(sref, options.providers).newClient(sref, { kube: client, namespace: ns, logger });
+          const retry = retryPolicyOf(sref.retrySettings);
+          const providerName = Object.keys(sref.provider).find((k) => sref.provider[k] !== undefined && sref.provider[k] !== null) ?? '';
+          const raw = await providerFor(sref, options.providers).newClient(sref, { kube: client, namespace: ns, logger });
+          return wrapSecretsClient(raw, {
+            providerName,
+            retry,
+            ...(metrics !== undefined ? { observe: metrics.providerCall } : {}),
+            ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
+          });
         })();
         clients.set(id, c);
       }
@@ -284,7 +319,7 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     };
     let dataMap: Record<string, Uint8Array>;
     try {
-      dataMap = await gatherData(es, clientFor);
+      dataMap = await gatherData(es, clientFor, (message) => events.event(es, 'Normal', EVENT_MISSING_PROVIDER_SECRET, message));
     } catch (err) {
       if (err instanceof TerminalError) throw err;
       await fail(es, MSG_PROVIDER_ERROR, `${MSG_PROVIDER_ERROR}: ${(err as Error).message}`);
@@ -294,16 +329,22 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     }
 
     const nowIso = rfc3339(now());
-    const synced = (reason: string, message: string): ExternalSecretStatus => ({
+    // ESO sets `binding` only when it creates or updates the target; otherwise it keeps the old one.
+    const synced = (reason: string, message: string, bound = false): ExternalSecretStatus => ({
       refreshTime: nowIso,
       syncedResourceVersion: syncedResourceVersion(es.metadata),
       conditions: [readyCondition(es.status, 'True', reason, message, nowIso)],
-      binding: { name: targetName },
+      ...(bound ? { binding: { name: targetName } } : es.status?.binding !== undefined ? { binding: es.status.binding } : {}),
     });
 
     if (Object.keys(dataMap).length === 0 && (deletionPolicy === 'Delete' || deletionPolicy === 'Retain')) {
       if (deletionPolicy === 'Retain') {
         await writeStatus(es, synced(REASON_SECRET_SYNCED, MSG_SECRET_RETAINED));
+        return later;
+      }
+      // ESO's safeguard: only an owned target is deleted (its webhook lets Orphan × Delete through).
+      if (creationPolicy !== 'Owner') {
+        await fail(es, 'could not delete secret', `unable to delete secret ${targetName}: creationPolicy=${creationPolicy} is not Owner`);
         return later;
       }
       if (existing !== null && isControlledBy(existing, es)) {
@@ -329,6 +370,7 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     }
 
     const existingData = secretDataBytes(existing?.data);
+    for (const key of staticManagedKeys(es)) delete existingData[key];
     const desired: DesiredSecret = {
       ...(existing?.type !== undefined ? { type: existing.type } : {}),
       labels: { ...(existing?.metadata.labels ?? {}) },
@@ -375,7 +417,7 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
       events.event(es, 'Normal', EVENT_UPDATED, EVENT_MSG_UPDATED);
     }
     if (creationPolicy === 'Owner') await collectRenamed(es, targetName);
-    await writeStatus(es, synced(REASON_SECRET_SYNCED, MSG_SECRET_SYNCED));
+    await writeStatus(es, synced(REASON_SECRET_SYNCED, MSG_SECRET_SYNCED, true));
     return later;
   }
 
@@ -384,42 +426,68 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     const ns = es.metadata.namespace ?? '';
     const { items } = await client.list<SecretObject>(SECRETS_RESOURCE, { namespace: ns, labelSelector: `${LABEL_OWNER}=${createdByHash(ns, es.metadata.name)}` });
     for (const old of items) {
-      if (old.metadata.name !== targetName && isControlledBy(old, es)) await client.delete(SECRETS_RESOURCE, ns, old.metadata.name);
+      if (old.metadata.name !== targetName && isControlledBy(old, es)) {
+        await client.delete(SECRETS_RESOURCE, ns, old.metadata.name);
+        events.event(es, 'Normal', EVENT_DELETED, EVENT_MSG_DELETED_ORPHANED);
+      }
     }
   }
 
   return {
     async reconcile(key: string): Promise<ReconcileResult | void> {
       const { namespace, name } = splitKey(key);
-      let es = await client.get<ExternalSecret>(externalSecretsResource, namespace, name);
-      if (es === null) return;
-      if (es.metadata.deletionTimestamp !== undefined) return cleanup(es);
-
-      const errs = validateExternalSecret(es);
-      if (errs.length > 0) {
-        const message = `invalid ExternalSecret: ${errs.join('; ')}`;
-        await fail(es, message, message);
-        return;
-      }
-      // The cleanup finalizer is only needed (and only kept) with deletionPolicy Delete.
-      const finalizers = es.metadata.finalizers ?? [];
-      const wantFinalizer = es.spec.target?.deletionPolicy === 'Delete';
-      if (wantFinalizer !== finalizers.includes(FINALIZER_EXTERNAL_SECRET_CLEANUP)) {
-        es = await setFinalizers(es, wantFinalizer ? [...finalizers, FINALIZER_EXTERNAL_SECRET_CLEANUP] : finalizers.filter((f) => f !== FINALIZER_EXTERNAL_SECRET_CLEANUP));
-      }
+      const start = process.hrtime.bigint();
+      let gone = false;
+      let threw = false;
       try {
-        return await sync(es);
+        const es = await client.get<ExternalSecret>(externalSecretsResource, namespace, name);
+        if (es === null) {
+          gone = true;
+          return;
+        }
+        return await reconcileObject(es);
       } catch (err) {
-        if (err instanceof TerminalError) {
-          await fail(es, err.message, err.message);
-          const interval = refreshIntervalMs(es);
-          return interval > 0 ? { requeueAfterMs: interval } : undefined;
-        }
-        if (err instanceof UserError && !(es.status?.conditions ?? []).some((c) => c.reason === REASON_SECRET_SYNCED_ERROR && c.message === err.message)) {
-          await fail(es, err.message, err.message);
-        }
+        threw = true;
         throw err;
+      } finally {
+        const wasFailed = failed.delete(key);
+        if (metrics !== undefined) {
+          if (gone) metrics.deleted(namespace ?? '', name);
+          if (threw || wasFailed) metrics.syncError(namespace ?? '', name);
+          metrics.reconciled(namespace ?? '', name, Number(process.hrtime.bigint() - start));
+        }
       }
     },
   };
+
+  async function reconcileObject(found: ExternalSecret): Promise<ReconcileResult | void> {
+    let es = found;
+    if (es.metadata.deletionTimestamp !== undefined) return cleanup(es);
+
+    const errs = validateExternalSecret(es);
+    if (errs.length > 0) {
+      const message = `invalid ExternalSecret: ${errs.join('; ')}`;
+      await fail(es, message, message);
+      return;
+    }
+    // The cleanup finalizer is only needed (and only kept) with deletionPolicy Delete.
+    const finalizers = es.metadata.finalizers ?? [];
+    const wantFinalizer = es.spec.target?.deletionPolicy === 'Delete';
+    if (wantFinalizer !== finalizers.includes(FINALIZER_EXTERNAL_SECRET_CLEANUP)) {
+      es = await setFinalizers(es, wantFinalizer ? [...finalizers, FINALIZER_EXTERNAL_SECRET_CLEANUP] : finalizers.filter((f) => f !== FINALIZER_EXTERNAL_SECRET_CLEANUP));
+    }
+    try {
+      return await sync(es);
+    } catch (err) {
+      if (err instanceof TerminalError) {
+        await fail(es, err.message, err.message);
+        const interval = refreshIntervalMs(es);
+        return interval > 0 ? { requeueAfterMs: interval } : undefined;
+      }
+      if (err instanceof UserError && !(es.status?.conditions ?? []).some((c) => c.reason === REASON_SECRET_SYNCED_ERROR && c.message === err.message)) {
+        await fail(es, err.message, err.message);
+      }
+      throw err;
+    }
+  }
 }

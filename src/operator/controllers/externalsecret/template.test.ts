@@ -55,3 +55,23 @@ describe('applyTemplate', () => {
     await expect(applyTemplate(es({ data: { x: '{{ .nope }}' } }), fresh(), provider, noSource)).rejects.not.toThrow(/pw/);
   });
 });
+
+describe('applyTemplate with ESO functions and binary values', () => {
+  it('takes templateFrom targets case-insensitively', async () => {
+    const out = await applyTemplate(es({ templateFrom: [{ literal: 'team: "{{ .user }}"', target: 'labels' }, { literal: 'note: x', target: 'ANNOTATIONS' }] }), fresh(), provider, noSource);
+    expect(out.labels).toEqual({ team: 'app' });
+    expect(out.annotations).toEqual({ note: 'x' });
+  });
+
+  it('keeps binary provider values byte for byte through the template and b64enc/b64dec', async () => {
+    const bin = Uint8Array.from([0x30, 0x82, 0xff, 0x00, 0xc3, 0x28, 0xfe]);
+    const out = await applyTemplate(es({ data: { raw: '{{ .bin }}', b64: '{{ .bin | b64enc }}', back: '{{ .bin | b64enc | b64dec }}' } }), fresh(), { bin }, noSource);
+    expect(Buffer.from(out.data['raw'] ?? new Uint8Array())).toEqual(Buffer.from(bin));
+    expect(new TextDecoder().decode(out.data['b64'])).toBe(Buffer.from(bin).toString('base64'));
+    expect(Buffer.from(out.data['back'] ?? new Uint8Array())).toEqual(Buffer.from(bin));
+  });
+
+  it('exposes ESO functions (filterCertChain, pemToPkcs12 …) to templates', async () => {
+    await expect(applyTemplate(es({ data: { leaf: '{{ .pem | filterCertChain "leaf" }}' } }), fresh(), { pem: enc('not a pem') }, noSource)).rejects.toThrow(/no leaf certificate found|unable to execute template at key leaf/);
+  });
+});

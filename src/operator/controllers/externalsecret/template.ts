@@ -7,7 +7,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../../shared/errors.js';
-import { TemplateError, parseTemplate, sprigFuncs } from '../../../shared/template/index.js';
+import { TemplateError, bytesToTemplateString, esoTemplateFuncs, parseTemplate, sprigFuncs, templateStringToBytes } from '../../../shared/template/index.js';
 import type { DecodingStrategy, ExternalSecret, TemplateScope } from '../../apis/external-secrets/index.js';
 import { decodeValue } from './data.js';
 
@@ -23,10 +23,12 @@ export interface DesiredSecret {
 export type TemplateSourceReader = (kind: 'ConfigMap' | 'Secret', name: string) => Promise<Record<string, string>>;
 
 const decoder = new TextDecoder();
+/** ESO's function map: Sprig plus its PKCS#12/JWK/certificate helpers (byte-preserving b64 functions). */
+const FUNCS = Object.freeze({ ...sprigFuncs, ...esoTemplateFuncs });
 
 function render(name: string, source: string, values: Record<string, string>): string {
   try {
-    return parseTemplate(source, { funcs: sprigFuncs, missingKey: 'error', name }).execute(values);
+    return parseTemplate(source, { funcs: FUNCS, missingKey: 'error', name }).execute(values);
   } catch (err) {
     // Template errors name the template and the failing action, never a value.
     if (err instanceof TemplateError) throw new UserError(`unable to execute template at key ${name}: ${err.message}`);
@@ -34,16 +36,17 @@ function render(name: string, source: string, values: Record<string, string>): s
   }
 }
 
-/** Applies rendered key/values to the target part (`Data` default, `Labels`, `Annotations`). */
+/** Applies rendered key/values to the target part (`Data` default, `Labels`, `Annotations`; case-insensitive as ESO). */
 function put(desired: DesiredSecret, target: string | undefined, key: string, value: string): void {
-  switch (target ?? 'Data') {
-    case 'Data':
-      desired.data[key] = new TextEncoder().encode(value);
+  switch ((target ?? 'Data').toLowerCase()) {
+    case 'data':
+      // Binary results (a PKCS#12 from b64dec) keep their bytes.
+      desired.data[key] = templateStringToBytes(value);
       return;
-    case 'Labels':
+    case 'labels':
       desired.labels[key] = value;
       return;
-    case 'Annotations':
+    case 'annotations':
       desired.annotations[key] = value;
       return;
     default:
@@ -75,7 +78,8 @@ function execute(desired: DesiredSecret, templates: Record<string, string>, valu
 
 function textOf(data: Record<string, Uint8Array>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data)) out[k] = decoder.decode(v);
+  // Go's string([]byte) keeps every byte: binary values (a keystore) survive into the template.
+  for (const [k, v] of Object.entries(data)) out[k] = bytesToTemplateString(v);
   return out;
 }
 

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { clusterSecretStoresResource, secretStoresResource, type GenericStore } from '../../apis/external-secrets/index.js';
 import type { Provider } from '../../providers/index.js';
 import { objectKey, type KubeObject, type OperatorContext, type OperatorController, type WorkQueue } from '../../runtime/types.js';
+import { createStoreMetrics } from './metrics.js';
 import { createStoreReconciler } from './reconcile.js';
 
 export interface SecretStoreControllerOptions {
@@ -44,6 +45,7 @@ export function createSecretStoreController(options: SecretStoreControllerOption
         providers: options.providers,
         events: ctx.events,
         logger,
+        metrics: createStoreMetrics(ctx.metrics, options.kind),
         ...(options.controllerClass !== undefined ? { controllerClass: options.controllerClass } : {}),
         ...(options.now !== undefined ? { now: options.now } : {}),
       });

@@ -11,3 +11,4 @@ export {
   type StoreVerdict,
 } from './reconcile.js';
 export { createSecretStoreController, type SecretStoreControllerOptions } from './controller.js';
+export { createStoreMetrics, type StoreMetrics } from './metrics.js';

@@ -26,6 +26,7 @@ import {
   type SecretStoreStatusCondition,
 } from '../../apis/external-secrets/index.js';
 import { providerFor, type Provider, type StoreRef } from '../../providers/index.js';
+import type { StoreMetrics } from './metrics.js';
 import { KubeRequestError, splitKey, type EventRecorder, type KubeClient, type Reconciler, type ReconcileResult } from '../../runtime/types.js';
 
 export interface StoreReconcilerOptions {
@@ -37,6 +38,8 @@ export interface StoreReconcilerOptions {
   /** `--controller-class` (default `default`). */
   controllerClass?: string;
   now?: () => number;
+  /** ESO's `secretstore_*` / `clustersecretstore_*` metrics (the controller passes them). */
+  metrics?: StoreMetrics;
 }
 
 /** A store is ours when it names no class or ours (ESO `ShouldProcessStore`). */
@@ -122,29 +125,44 @@ export function createStoreReconciler(options: StoreReconcilerOptions): Reconcil
   return {
     async reconcile(key: string): Promise<ReconcileResult | void> {
       const { namespace, name } = splitKey(key);
-      const store = await options.client.get<GenericStore>(res, namespace, name);
-      if (store === null || store.metadata.deletionTimestamp !== undefined) return;
-      if (!shouldProcessStore(store, controllerClass)) return;
-      const verdict = await validateStore(store, options.providers, { client: options.client, logger: options.logger });
-      let capabilities: SecretStoreStatus['capabilities'];
+      const start = process.hrtime.bigint();
+      let gone = false;
       try {
-        capabilities = providerFor(storeRefOf(store), options.providers).capabilities;
-      } catch {
-        capabilities = undefined;
-      }
-      const status = storeStatus(store.status, verdict, capabilities, new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-      if (!isDeepStrictEqual(status, store.status ?? {})) {
-        try {
-          await options.client.replaceStatus(res, { ...store, status });
-        } catch (err) {
-          // Someone else wrote it first: the watch brings the new version back to us.
-          if (err instanceof KubeRequestError && (err.status === 409 || err.status === 404)) return { requeueAfterMs: 1000 };
-          throw err;
+        const store = await options.client.get<GenericStore>(res, namespace, name);
+        if (store === null || store.metadata.deletionTimestamp !== undefined) {
+          gone = true;
+          return;
         }
-        if (verdict.status === 'False') options.events.event(store, 'Warning', verdict.reason, verdict.message);
-        else options.events.event(store, 'Normal', verdict.reason, verdict.message);
+        return await reconcileStore(store);
+      } finally {
+        if (gone) options.metrics?.remove(namespace ?? '', name);
+        else options.metrics?.reconciled(namespace ?? '', name, Number(process.hrtime.bigint() - start));
       }
-      return { requeueAfterMs: storeRequeueMs(store) };
     },
   };
+
+  async function reconcileStore(store: GenericStore): Promise<ReconcileResult | void> {
+    if (!shouldProcessStore(store, controllerClass)) return;
+    const verdict = await validateStore(store, options.providers, { client: options.client, logger: options.logger });
+    options.metrics?.condition(store.metadata.namespace ?? '', store.metadata.name, verdict.status);
+    let capabilities: SecretStoreStatus['capabilities'];
+    try {
+      capabilities = providerFor(storeRefOf(store), options.providers).capabilities;
+    } catch {
+      capabilities = undefined;
+    }
+    const status = storeStatus(store.status, verdict, capabilities, new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    if (!isDeepStrictEqual(status, store.status ?? {})) {
+      try {
+        await options.client.replaceStatus(res, { ...store, status });
+      } catch (err) {
+        // Someone else wrote it first: the watch brings the new version back to us.
+        if (err instanceof KubeRequestError && (err.status === 409 || err.status === 404)) return { requeueAfterMs: 1000 };
+        throw err;
+      }
+      if (verdict.status === 'False') options.events.event(store, 'Warning', verdict.reason, verdict.message);
+      else options.events.event(store, 'Normal', verdict.reason, verdict.message);
+    }
+    return { requeueAfterMs: storeRequeueMs(store) };
+  }
 }
