@@ -66,7 +66,7 @@ const flagName = (arg: string): string => arg.replace(/^--?/, '').split('=')[0] 
 describe('deploy/ YAML', () => {
   it('finds the manifests and the CRDs', () => {
     expect(manifestFiles).toEqual(expect.arrayContaining(['manifests/operator.yaml', 'manifests/external-secrets.yaml', 'manifests/server.yaml']));
-    expect(crdFiles).toHaveLength(6);
+    expect(crdFiles).toHaveLength(7);
   });
 
   it('has well-formed kinds, apiVersions, names and namespaces', () => {

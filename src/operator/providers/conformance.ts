@@ -7,7 +7,7 @@
  * when the provider stores raw strings (`rawStrings: true`, e.g. `fake`), any text.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NoSecretError, type SecretsClient } from './types.js';
+import { NoSecretError, type SecretsClient, type SecretsWriter } from './types.js';
 
 export interface ConformanceHarness {
   client: SecretsClient;
@@ -102,5 +102,106 @@ export function runProviderConformance(name: string, setup: () => Promise<Confor
       await h.client.close();
       await expect(h.client.close()).resolves.toBeUndefined();
     });
+  });
+}
+
+export interface WriteConformanceHarness {
+  /** A client with the SecretsWriter methods. */
+  client: SecretsClient & SecretsWriter;
+  cleanup(): Promise<void>;
+}
+
+export interface WriteConformanceOptions {
+  /** `remoteRef.property` merges one value into a remote secret (default true; ESO's fake ignores it). */
+  properties?: boolean;
+  /** deleteSecret removes the secret (default true; ESO's fake ignores deletes). */
+  deletes?: boolean;
+  /** Keys the provider adds to a pushed secret (vault KV v1 keeps ESO's `custom_metadata` in the data). */
+  bookkeepingKeys?: string[];
+}
+
+const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function secretOf(data: Record<string, string>): { data: Record<string, Uint8Array> } {
+  return { data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, encode(v)])) };
+}
+
+/**
+ * The PushSecret half of the suite: push then read back, overwrite, idempotent re-push,
+ * properties, delete and exists. Keys are plain names (no `/`) so every provider can hold them.
+ */
+export function runWriteConformance(name: string, setup: () => Promise<WriteConformanceHarness>, options: WriteConformanceOptions = {}): void {
+  const properties = options.properties !== false;
+  const deletes = options.deletes !== false;
+  const readBack = async (client: SecretsClient, key: string): Promise<Record<string, string>> => {
+    const map = textMap(await client.getSecretMap({ key }));
+    for (const k of options.bookkeepingKeys ?? []) delete map[k];
+    return map;
+  };
+  describe(`provider write conformance: ${name}`, () => {
+    let h: WriteConformanceHarness;
+
+    beforeAll(async () => {
+      h = await setup();
+    });
+
+    afterAll(async () => {
+      await h.cleanup();
+    });
+
+    it('a pushed Secret reads back key for key, and exists', async () => {
+      const data = { user: 'pusher', pass: 'push-s3cr3t' };
+      await h.client.pushSecret(secretOf(data), { remoteRef: { remoteKey: 'wc-whole' } });
+      expect(await readBack(h.client, 'wc-whole')).toEqual(data);
+      await expect(h.client.secretExists({ remoteKey: 'wc-whole' })).resolves.toBe(true);
+    });
+
+    it('pushing again overwrites; pushing the same value again is a no-op', async () => {
+      await h.client.pushSecret(secretOf({ v: 'one' }), { remoteRef: { remoteKey: 'wc-over' } });
+      await h.client.pushSecret(secretOf({ v: 'two' }), { remoteRef: { remoteKey: 'wc-over' } });
+      expect(await readBack(h.client, 'wc-over')).toEqual({ v: 'two' });
+      await h.client.pushSecret(secretOf({ v: 'two' }), { remoteRef: { remoteKey: 'wc-over' } });
+      expect(await readBack(h.client, 'wc-over')).toEqual({ v: 'two' });
+    });
+
+    it('a key that was never pushed does not exist', async () => {
+      await expect(h.client.secretExists({ remoteKey: 'wc-never' })).resolves.toBe(false);
+    });
+
+    if (properties) {
+      it('one Secret key pushed into properties of a remote secret keeps the other properties', async () => {
+      const source = secretOf({ a: 'alpha-value', b: 'beta-value' });
+      await h.client.pushSecret(source, { secretKey: 'a', remoteRef: { remoteKey: 'wc-props', property: 'first' } });
+      await h.client.pushSecret(source, { secretKey: 'b', remoteRef: { remoteKey: 'wc-props', property: 'second' } });
+      expect(text(await h.client.getSecret({ key: 'wc-props', property: 'first' }))).toBe('alpha-value');
+      expect(text(await h.client.getSecret({ key: 'wc-props', property: 'second' }))).toBe('beta-value');
+      await expect(h.client.secretExists({ remoteKey: 'wc-props', property: 'first' })).resolves.toBe(true);
+      await expect(h.client.secretExists({ remoteKey: 'wc-props', property: 'third' })).resolves.toBe(false);
+      });
+    }
+
+    if (properties && deletes) {
+      it('deleting one property leaves the rest; deleting the last one deletes the secret', async () => {
+        const source = secretOf({ a: 'alpha-value', b: 'beta-value' });
+        await h.client.pushSecret(source, { secretKey: 'a', remoteRef: { remoteKey: 'wc-del-props', property: 'first' } });
+        await h.client.pushSecret(source, { secretKey: 'b', remoteRef: { remoteKey: 'wc-del-props', property: 'second' } });
+        await h.client.deleteSecret({ remoteKey: 'wc-del-props', property: 'first' });
+        await expect(h.client.secretExists({ remoteKey: 'wc-del-props', property: 'first' })).resolves.toBe(false);
+        expect(text(await h.client.getSecret({ key: 'wc-del-props', property: 'second' }))).toBe('beta-value');
+        await h.client.deleteSecret({ remoteKey: 'wc-del-props', property: 'second' });
+        await expect(h.client.secretExists({ remoteKey: 'wc-del-props' })).resolves.toBe(false);
+      });
+    }
+
+    if (deletes) {
+    it('deleteSecret removes a pushed secret, and deleting a missing one succeeds', async () => {
+      await h.client.pushSecret(secretOf({ gone: 'soon' }), { remoteRef: { remoteKey: 'wc-delete' } });
+      await h.client.deleteSecret({ remoteKey: 'wc-delete' });
+      await expect(h.client.secretExists({ remoteKey: 'wc-delete' })).resolves.toBe(false);
+      await expect(h.client.getSecret({ key: 'wc-delete' })).rejects.toBeInstanceOf(NoSecretError);
+      await expect(h.client.deleteSecret({ remoteKey: 'wc-delete' })).resolves.toBeUndefined();
+      await expect(h.client.deleteSecret({ remoteKey: 'wc-never' })).resolves.toBeUndefined();
+    });
+    }
   });
 }

@@ -3,21 +3,38 @@
  * the Secret `key` of the remote namespace; a property is one data key, or `key.path` into
  * the JSON of a data key; `metadataPolicy: Fetch` reads labels and annotations instead.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { UserError } from '../../../shared/errors.js';
 import { KubeRequestError, type KubeClient, type KubeObject } from '../../runtime/types.js';
-import { NoSecretError, lookupProperty, propertyToString, splitPropertyPath, toBytes, type FindSpec, type RemoteRef, type SecretsClient, type ValidationResult } from '../types.js';
+import {
+  NoSecretError,
+  lookupProperty,
+  propertyToString,
+  splitPropertyPath,
+  toBytes,
+  type FindSpec,
+  type PushRemoteRef,
+  type PushSecretData,
+  type RemoteRef,
+  type SecretsClient,
+  type ValidationResult,
+} from '../types.js';
 import { SECRETS_RESOURCE } from '../kube-refs.js';
+import { mergeSourceMetadata, mergeTargetMetadata, parseKubernetesPushMetadata, type PushSource } from './push.js';
 
 export interface KubernetesClientOptions {
   kube: KubeClient;
   remoteNamespace: string;
   /** A ClusterSecretStore with referent auth: validate cannot know the namespace (ESO: Unknown). */
   referent?: boolean;
+  /** The store's kind: only a ClusterSecretStore may push to another namespace (PushSecretMetadata). */
+  storeKind?: 'SecretStore' | 'ClusterSecretStore';
   onClose?: () => void;
 }
 
 interface SecretObject extends KubeObject {
   data?: Record<string, string>;
+  type?: string;
 }
 
 const decoder = new TextDecoder();
@@ -97,12 +114,14 @@ export class KubernetesSecretsClient implements SecretsClient {
   private readonly kube: KubeClient;
   private readonly namespace: string;
   private readonly referent: boolean;
+  private readonly storeKind: 'SecretStore' | 'ClusterSecretStore';
   private onClose: (() => void) | undefined;
 
   constructor(options: KubernetesClientOptions) {
     this.kube = options.kube;
     this.namespace = options.remoteNamespace;
     this.referent = options.referent ?? false;
+    this.storeKind = options.storeKind ?? 'SecretStore';
     this.onClose = options.onClose;
   }
 
@@ -191,10 +210,129 @@ export class KubernetesSecretsClient implements SecretsClient {
     }
   }
 
+  // ---- writes (PushSecret), ESO `providers/v1/kubernetes/client.go` ---------------------
+
+  /**
+   * Creates or updates the Secret `remoteKey` of the remote namespace: the whole Secret's keys,
+   * or one property (a key of the source, or the whole source as JSON). Labels and annotations
+   * follow ESO's PushSecretMetadata merge policies. `type`, `labels` and `annotations` of the
+   * source Secret are used when the caller passes them.
+   */
+  async pushSecret(secret: PushSource, data: PushSecretData): Promise<void> {
+    const property = data.remoteRef.property ?? '';
+    const secretKey = data.secretKey ?? '';
+    if (property === '' && secretKey !== '') throw new UserError('requires property in RemoteRef to push secret value if secret key is defined');
+    let pushMeta;
+    try {
+      pushMeta = parseKubernetesPushMetadata(data.metadata);
+    } catch (err) {
+      throw new UserError(`unable to parse metadata parameters: ${(err as Error).message}`, { cause: err });
+    }
+    let namespace = this.namespace;
+    if (pushMeta?.remoteNamespace !== undefined && pushMeta.remoteNamespace !== '') {
+      if (this.storeKind !== 'ClusterSecretStore') throw new UserError('remoteNamespace override is only supported with ClusterSecretStore');
+      namespace = pushMeta.remoteNamespace;
+    }
+    const name = data.remoteRef.remoteKey;
+    if (name === '') throw new UserError('remoteRef.remoteKey must not be empty');
+    const existing = await this.kube.get<SecretObject>(SECRETS_RESOURCE, namespace, name);
+    const target: SecretObject = existing !== null ? structuredClone(existing) : { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } };
+    // ESO's mergePushSecretData.
+    target.type = secret.type !== undefined && secret.type !== '' ? secret.type : 'Opaque';
+    const source = mergeSourceMetadata(secret, pushMeta);
+    const merged = mergeTargetMetadata(target.metadata, pushMeta, source);
+    setMap(target.metadata, 'labels', merged.labels);
+    setMap(target.metadata, 'annotations', merged.annotations);
+    const out: Record<string, string> = { ...(target.data ?? {}) };
+    const b64 = (v: Uint8Array): string => Buffer.from(v).toString('base64');
+    if (property === '') {
+      for (const [k, v] of Object.entries(secret.data)) out[k] = b64(v);
+    } else if (secretKey === '') {
+      const all: Record<string, string> = {};
+      for (const k of Object.keys(secret.data).sort()) all[k] = decoder.decode(secret.data[k]);
+      out[property] = Buffer.from(JSON.stringify(all)).toString('base64');
+    } else {
+      const value = secret.data[secretKey];
+      // ESO writes an empty value for a missing key; naming the key is kinder.
+      if (value === undefined) throw new UserError(`failed to find secret key in secret with key: ${secretKey}`);
+      out[property] = b64(value);
+    }
+    target.data = out;
+    if (existing === null) {
+      await this.kube.create<SecretObject>(SECRETS_RESOURCE, target);
+      return;
+    }
+    if (sameSecret(existing, target)) return;
+    await this.kube.replace<SecretObject>(SECRETS_RESOURCE, target);
+  }
+
+  /** Removes the Secret, or just `property` when the Secret holds other keys (ESO). */
+  async deleteSecret(ref: PushRemoteRef): Promise<void> {
+    const existing = await this.kube.get<SecretObject>(SECRETS_RESOURCE, this.namespace, ref.remoteKey);
+    if (existing === null) return;
+    const property = ref.property ?? '';
+    if (property !== '') {
+      const data = existing.data ?? {};
+      if (!Object.hasOwn(data, property)) return;
+      if (Object.keys(data).length > 1) {
+        const rest = { ...data };
+        delete rest[property];
+        await this.kube.replace<SecretObject>(SECRETS_RESOURCE, { ...existing, data: rest });
+        return;
+      }
+    }
+    await this.kube.delete(SECRETS_RESOURCE, this.namespace, ref.remoteKey);
+  }
+
+  /** Whether the Secret (and `property`, when given) exists. ESO leaves this unimplemented. */
+  async secretExists(ref: PushRemoteRef): Promise<boolean> {
+    const existing = await this.kube.get<SecretObject>(SECRETS_RESOURCE, this.namespace, ref.remoteKey);
+    if (existing === null) return false;
+    const property = ref.property ?? '';
+    return property === '' || Object.hasOwn(existing.data ?? {}, property);
+  }
+
   close(): Promise<void> {
     const onClose = this.onClose;
     this.onClose = undefined;
     onClose?.();
     return Promise.resolve();
   }
+}
+
+function setMap(meta: KubeObject['metadata'], field: 'labels' | 'annotations', map: Record<string, string> | undefined): void {
+  if (map === undefined || Object.keys(map).length === 0) delete meta[field];
+  else meta[field] = map;
+}
+
+function sameMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ak = Object.keys(a ?? {});
+  if (ak.length !== Object.keys(b ?? {}).length) return false;
+  return ak.every((k) => Object.hasOwn(b ?? {}, k) && (a ?? {})[k] === (b ?? {})[k]);
+}
+
+/** Equal data maps, values compared in constant time (they are secrets). */
+function sameData(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const left = a ?? {};
+  const right = b ?? {};
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) return false;
+  let same = true;
+  for (const k of keys) {
+    if (!Object.hasOwn(right, k)) return false;
+    const x = Buffer.from(left[k] ?? '');
+    const y = Buffer.from(right[k] ?? '');
+    if (x.length !== y.length || !timingSafeEqual(x, y)) same = false;
+  }
+  return same;
+}
+
+/** Whether an update would change nothing (ESO: equality.Semantic.DeepEqual before Update). */
+function sameSecret(a: SecretObject, b: SecretObject): boolean {
+  return (
+    (a.type ?? 'Opaque') === (b.type ?? 'Opaque') &&
+    sameMap(a.metadata.labels, b.metadata.labels) &&
+    sameMap(a.metadata.annotations, b.metadata.annotations) &&
+    sameData(a.data, b.data)
+  );
 }

@@ -2,12 +2,13 @@
  * ESO's `kubernetes` provider (`providers/v1/kubernetes/`): reads Secrets of
  * `spec.provider.kubernetes.remoteNamespace` (default `default`). Without `server.url` it
  * uses the operator's own connection (`ctx.kube`); with one it builds a client that
- * authenticates as a ServiceAccount of the store's namespace (TokenRequest) or with a bearer
- * token read from a Secret.
+ * authenticates as a ServiceAccount of the store's namespace (TokenRequest), with a bearer
+ * token or a client certificate read from Secrets, or (`authRef`) from a kubeconfig in a Secret.
  */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
-import { createKubeClient, kubeConfigFor, type RuntimeKubeClient } from '../../runtime/index.js';
+import { KubeConfig, type User } from '@kubernetes/client-node';
+import { createKubeClient, type RuntimeKubeClient } from '../../runtime/index.js';
 import type { KubeClient } from '../../runtime/types.js';
 import type { Provider, ProviderContext, SecretsClient, StoreRef } from '../types.js';
 import { NAMESPACE_MISMATCH, caPemFrom, parseProviderSpec, readSecretKey, requestServiceAccountToken } from '../kube-refs.js';
@@ -71,6 +72,7 @@ export function kubernetesSpecOf(store: StoreRef): KubernetesProviderSpec {
     if (auth.cert.clientCert.name === '') throw new UserError('ClientCert.Name cannot be empty');
     if (auth.cert.clientCert.key === undefined || auth.cert.clientCert.key === '') throw new UserError('ClientCert.Key cannot be empty');
     checkRefNamespace(store, auth.cert.clientCert);
+    checkRefNamespace(store, auth.cert.clientKey);
   }
   if (auth?.token !== undefined) {
     if (auth.token.bearerToken.name === '') throw new UserError('BearerToken.Name cannot be empty');
@@ -78,6 +80,7 @@ export function kubernetesSpecOf(store: StoreRef): KubernetesProviderSpec {
     checkRefNamespace(store, auth.token.bearerToken);
   }
   if (auth?.serviceAccount !== undefined) checkRefNamespace(store, auth.serviceAccount);
+  if (spec.authRef !== undefined) checkRefNamespace(store, spec.authRef);
   return spec;
 }
 
@@ -90,37 +93,100 @@ function checkRefNamespace(store: StoreRef, ref: { namespace?: string }): void {
 /** A ClusterSecretStore whose auth refs leave the namespace to the ExternalSecret (ESO: `isReferentSpec`). */
 function isReferent(store: StoreRef, spec: KubernetesProviderSpec): boolean {
   if (store.kind !== 'ClusterSecretStore') return false;
-  const refs: ({ namespace?: string } | undefined)[] = [spec.auth?.serviceAccount, spec.auth?.token?.bearerToken, spec.auth?.cert?.clientCert];
+  const refs: ({ namespace?: string } | undefined)[] = [spec.auth?.serviceAccount, spec.auth?.token?.bearerToken, spec.auth?.cert?.clientCert, spec.auth?.cert?.clientKey, spec.authRef];
   return refs.some((r) => r !== undefined && r.namespace === undefined);
 }
 
-/** The bearer token of the store's auth (ESO's `getAuth`, its messages). */
-async function bearerTokenOf(spec: KubernetesProviderSpec, store: StoreRef, ctx: ProviderContext): Promise<string> {
+/** What the remote connection presents: a bearer token, a client certificate, or nothing. */
+type Credentials = { token: string } | { cert: string; key: string } | Record<string, never>;
+
+/** The credentials of the store's auth (ESO's `getAuth`, its messages). */
+async function credentialsOf(spec: KubernetesProviderSpec, store: StoreRef, ctx: ProviderContext): Promise<Credentials> {
   const auth = spec.auth;
-  if (auth?.token !== undefined) {
+  if (auth === undefined) return {};
+  if (auth.token !== undefined) {
     try {
-      return await readSecretKey(ctx, store, auth.token.bearerToken);
+      return { token: await readSecretKey(ctx, store, auth.token.bearerToken) };
     } catch (err) {
       throw new UserError(`could not fetch Auth.Token.BearerToken: ${(err as Error).message}`, { cause: err });
     }
   }
-  if (auth?.serviceAccount !== undefined) {
+  if (auth.serviceAccount !== undefined) {
     try {
       // ESO asks for one hour; the client lives for one reconcile.
-      return await requestServiceAccountToken(ctx, store, auth.serviceAccount, { expirationSeconds: 3600 });
+      return { token: await requestServiceAccountToken(ctx, store, auth.serviceAccount, { expirationSeconds: 3600 }) };
     } catch (err) {
       throw new UserError(`could not fetch Auth.ServiceAccount: ${(err as Error).message}`, { cause: err });
     }
   }
-  if (auth?.cert !== undefined) throw new UserError('kubernetes auth.cert is not supported by this operator; use auth.serviceAccount or auth.token');
-  if (spec.authRef !== undefined) throw new UserError('kubernetes authRef (a kubeconfig Secret) is not supported by this operator');
+  if (auth.cert !== undefined) {
+    let cert: string;
+    let key: string;
+    try {
+      cert = await readSecretKey(ctx, store, auth.cert.clientCert);
+    } catch (err) {
+      throw new UserError(`could not fetch client key and cert: unable to fetch client certificate: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      key = await readSecretKey(ctx, store, auth.cert.clientKey);
+    } catch (err) {
+      throw new UserError(`could not fetch client key and cert: unable to fetch client key: ${(err as Error).message}`, { cause: err });
+    }
+    return { cert, key };
+  }
   throw new UserError('no auth provider given');
+}
+
+/** A kubeconfig for one cluster with the given credentials. */
+function kubeConfigWith(url: string, caPem: string | undefined, creds: Credentials): KubeConfig {
+  const kc = new KubeConfig();
+  const user: User = {
+    name: 'user',
+    ...('token' in creds ? { token: creds.token } : {}),
+    ...('cert' in creds ? { certData: Buffer.from(creds.cert).toString('base64'), keyData: Buffer.from(creds.key).toString('base64') } : {}),
+  };
+  kc.loadFromOptions({
+    clusters: [{ name: 'cluster', server: url, ...(caPem !== undefined ? { caData: Buffer.from(caPem).toString('base64') } : {}), skipTLSVerify: false }],
+    users: [user],
+    contexts: [{ name: 'context', cluster: 'cluster', user: 'user' }],
+    currentContext: 'context',
+  });
+  return kc;
+}
+
+/**
+ * `authRef`: a kubeconfig held in a Secret. It comes from a tenant, so anything that would
+ * make the operator run a command or read its own files (exec plugins, auth providers, file
+ * paths) is refused: only inline data and tokens are used.
+ */
+async function kubeConfigFromAuthRef(ref: KeySelector, store: StoreRef, ctx: ProviderContext): Promise<KubeConfig> {
+  const text = await readSecretKey(ctx, store, ref);
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(text);
+  } catch {
+    // The parser's message may quote the document (credentials): never echo it.
+    throw new UserError(`the kubeconfig in secret ${JSON.stringify(ref.name)} key ${JSON.stringify(ref.key ?? '')} is not valid`);
+  }
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  if (cluster === null) throw new UserError('the kubeconfig of authRef has no current cluster');
+  const unsafe = [
+    user?.exec !== undefined ? 'exec' : '',
+    user?.authProvider !== undefined ? 'auth-provider' : '',
+    user?.certFile !== undefined ? 'client-certificate' : '',
+    user?.keyFile !== undefined ? 'client-key' : '',
+    cluster.caFile !== undefined ? 'certificate-authority' : '',
+  ].filter((f) => f !== '');
+  if (unsafe.length > 0) throw new UserError(`the kubeconfig of authRef may not use ${unsafe.join(', ')}: use inline data (client-certificate-data, client-key-data, certificate-authority-data) or a token`);
+  if (cluster.skipTLSVerify) throw new UserError('the kubeconfig of authRef may not set insecure-skip-tls-verify');
+  return kc;
 }
 
 export function createKubernetesProvider(): Provider {
   return {
     name: 'kubernetes',
-    capabilities: 'ReadOnly',
+    capabilities: 'ReadWrite',
     validateStore(store) {
       const spec = kubernetesSpecOf(store);
       const warnings: string[] = [];
@@ -132,9 +198,14 @@ export function createKubernetesProvider(): Provider {
       const remoteNamespace = spec.remoteNamespace !== undefined && spec.remoteNamespace !== '' ? spec.remoteNamespace : 'default';
       const url = spec.server?.url ?? '';
       const referent = isReferent(store, spec);
+      const base = { remoteNamespace, referent, storeKind: store.kind };
+      if (spec.authRef !== undefined) {
+        const remote: RuntimeKubeClient = createKubeClient(await kubeConfigFromAuthRef(spec.authRef, store, ctx));
+        return new KubernetesSecretsClient({ ...base, kube: remote, onClose: () => remote.close() });
+      }
       if (url === '') {
-        if (spec.auth !== undefined || spec.authRef !== undefined) throw new UserError('no server URL provided');
-        return new KubernetesSecretsClient({ kube: ctx.kube, remoteNamespace, referent });
+        if (spec.auth !== undefined) throw new UserError('no server URL provided');
+        return new KubernetesSecretsClient({ ...base, kube: ctx.kube });
       }
       let parsedUrl: URL;
       try {
@@ -144,10 +215,10 @@ export function createKubernetesProvider(): Provider {
       }
       if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') throw new UserError('kubernetes.server.url must be an http(s) URL');
       const caPem = await caPemFrom(spec.server ?? {}, store, ctx);
-      const token = await bearerTokenOf(spec, store, ctx);
-      const remote: RuntimeKubeClient = createKubeClient(kubeConfigFor({ server: url, token, ...(caPem !== undefined ? { caPem } : {}) }));
+      const creds = await credentialsOf(spec, store, ctx);
+      const remote: RuntimeKubeClient = createKubeClient(kubeConfigWith(url, caPem, creds));
       const kube: KubeClient = remote;
-      return new KubernetesSecretsClient({ kube, remoteNamespace, referent, onClose: () => remote.close() });
+      return new KubernetesSecretsClient({ ...base, kube, onClose: () => remote.close() });
     },
   };
 }

@@ -27,7 +27,8 @@ export interface VaultAuthSpec {
     kubernetesServiceAccountToken?: { serviceAccountRef: ServiceAccountSelector; audiences?: string[]; expirationSeconds?: number };
   };
   userPass?: { path?: string; username: string; secretRef: SecretKeySelector };
-  cert?: { clientCert: SecretKeySelector; secretRef: SecretKeySelector };
+  /** `path` is the cert auth mount (default `cert`); `vaultRole` the certificate role to match (`name`). */
+  cert?: { path?: string; clientCert: SecretKeySelector; secretRef: SecretKeySelector; vaultRole?: string };
 }
 
 export const AUTH_METHODS = ['tokenSecretRef', 'appRole', 'kubernetes', 'jwt', 'userPass', 'cert'] as const;
@@ -122,8 +123,10 @@ export async function login(http: VaultHttp, ctx: ProviderContext, store: StoreR
     return loginAt(http, `auth/${trim(j.path ?? 'jwt')}/login`, { ...(j.role !== undefined ? { role: j.role } : {}), jwt }, 'jwt');
   }
   if (auth.cert !== undefined) {
-    // The client certificate is presented on the TLS connection (see provider.ts).
-    return loginAt(http, 'auth/cert/login', {}, 'cert');
+    // The client certificate is presented on the TLS connection (see connectVault).
+    const c = auth.cert;
+    const body = c.vaultRole !== undefined && c.vaultRole !== '' ? { name: c.vaultRole } : {};
+    return loginAt(http, `auth/${trim(c.path !== undefined && c.path !== '' ? c.path : 'cert')}/login`, body, 'cert');
   }
   throw new UserError('no login auth method set in vault.auth');
 }

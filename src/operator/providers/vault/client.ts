@@ -10,11 +10,24 @@ import {
   propertyToString,
   toBytes,
   type FindSpec,
+  type PushRemoteRef,
+  type PushSecretData,
   type RemoteRef,
   type SecretsClient,
   type ValidationResult,
 } from '../types.js';
-import { vaultErrors, type VaultHttp } from './http.js';
+import { vaultErrors, type VaultHttp, type VaultResponse } from './http.js';
+import {
+  CUSTOM_METADATA_KEY,
+  MANAGED_BY_KEY,
+  MANAGED_BY_VALUE,
+  NOT_MANAGED,
+  currentVersionOf,
+  extractSecretData,
+  parseVaultPushMetadata,
+  reconcileData,
+  reconcileKv2Metadata,
+} from './push.js';
 
 export type KvVersion = 'v1' | 'v2';
 
@@ -28,6 +41,8 @@ export interface VaultClientOptions {
   referent?: boolean;
   /** Called when Vault rejects the token during validation. */
   onTokenRejected?: () => void;
+  /** The store's `checkAndSet.required`: KV v2 writes carry `options.cas`. */
+  checkAndSetRequired?: boolean;
 }
 
 type Data = Record<string, unknown>;
@@ -213,6 +228,132 @@ export class VaultSecretsClient implements SecretsClient {
     } catch {
       return 'Error';
     }
+  }
+
+  // ---- writes (PushSecret), ESO `client_push.go` ----------------------------------------
+
+  private async send(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<VaultResponse> {
+    this.ensureOpen();
+    return this.options.http.request(method, path, { token: this.options.token, ...(body !== undefined ? { body } : {}), ...(signal !== undefined ? { signal } : {}) });
+  }
+
+  private async mustSend(what: string, method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<void> {
+    const res = await this.send(method, path, body, signal);
+    if (res.status < 200 || res.status >= 300) throw new Error(`${what}: ${vaultErrors(res)}`);
+  }
+
+  /** The secret's data, or undefined when it does not exist (ESO: NoSecretError is not an error here). */
+  private async readIfExists(key: string, signal: AbortSignal | undefined): Promise<Data | undefined> {
+    try {
+      return await this.readSecret(key, undefined, signal);
+    } catch (err) {
+      if (err instanceof NoSecretError) return undefined;
+      throw err;
+    }
+  }
+
+  /** KV v2 metadata (`current_version`, `custom_metadata`, ...), undefined when there is none. */
+  private async readFullMetadata(key: string, signal: AbortSignal | undefined): Promise<Data | undefined> {
+    const res = await this.send('GET', this.metadataPath(key), undefined, signal);
+    if (res.status === 404) return undefined;
+    if (res.status < 200 || res.status >= 300) throw new Error(`cannot read secret metadata from Vault: ${vaultErrors(res)}`);
+    const data = res.body?.['data'];
+    return isRecord(data) ? data : undefined;
+  }
+
+  /** ESO readSecretMetadata: custom_metadata (KV v1 keeps it inside the secret's data). */
+  private async customMetadataOf(key: string, v1Data: Data | undefined, signal: AbortSignal | undefined): Promise<Data | undefined> {
+    if (this.options.version === 'v1') {
+      const custom = v1Data?.[CUSTOM_METADATA_KEY];
+      return isRecord(custom) ? custom : undefined;
+    }
+    const meta = await this.readFullMetadata(key, signal);
+    if (meta === undefined) throw new Error('secret not found');
+    const custom = meta['custom_metadata'];
+    return isRecord(custom) ? custom : undefined;
+  }
+
+  /** ESO getCASVersion: 0 for a new secret, else the current version. */
+  private async casVersion(key: string, exists: boolean, signal: AbortSignal | undefined): Promise<number> {
+    if (!exists) return 0;
+    try {
+      return currentVersionOf(await this.readFullMetadata(key, signal));
+    } catch (err) {
+      throw new Error(`failed to get CAS version: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async pushSecret(secret: { data: Record<string, Uint8Array> }, data: PushSecretData, signal?: AbortSignal): Promise<void> {
+    this.ensureOpen();
+    const value = extractSecretData(secret, data);
+    const key = data.remoteRef.remoteKey;
+    const property = data.remoteRef.property ?? '';
+    const remote = await this.readIfExists(key, signal);
+    const path = this.dataPath(key);
+    if (this.options.version === 'v1') {
+      let current = remote;
+      if (current !== undefined) {
+        const custom = current[CUSTOM_METADATA_KEY];
+        if (custom === undefined || custom === null) throw new UserError(`${NOT_MANAGED} (no custom_metadata found)`);
+        if (!isRecord(custom) || custom[MANAGED_BY_KEY] !== MANAGED_BY_VALUE) throw new UserError(NOT_MANAGED);
+        current = { ...current };
+        delete current[CUSTOM_METADATA_KEY];
+      }
+      const merged = reconcileData(current, value, property);
+      if (current !== undefined && !merged.needsUpdate) return;
+      // KV v1 has no metadata endpoint: ESO keeps its ownership mark inside the data.
+      const body = { ...merged.data, [CUSTOM_METADATA_KEY]: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE } };
+      await this.mustSend('failed to write secret data', 'POST', path, body, signal);
+      return;
+    }
+    const exists = remote !== undefined;
+    const merged = reconcileData(remote, value, property);
+    const remoteCustom = exists ? await this.customMetadataOf(key, undefined, signal) : undefined;
+    const meta = reconcileKv2Metadata(exists, remoteCustom, parseVaultPushMetadata(data.metadata));
+    if (!merged.needsUpdate && !meta.needsUpdate) return;
+    // Metadata first: a new secret is marked as ours before it has data, so a retry after a
+    // failed data write proceeds (as ESO).
+    if (meta.needsUpdate) await this.mustSend('failed to write secret metadata', 'POST', this.metadataPath(key), { custom_metadata: meta.customMetadata }, signal);
+    if (merged.needsUpdate) {
+      const body: Data = { data: merged.data };
+      if (this.options.checkAndSetRequired === true) body['options'] = { cas: await this.casVersion(key, exists, signal) };
+      await this.mustSend('failed to write secret data', 'POST', path, body, signal);
+    }
+  }
+
+  async deleteSecret(ref: PushRemoteRef, signal?: AbortSignal): Promise<void> {
+    this.ensureOpen();
+    const key = ref.remoteKey;
+    const remote = await this.readIfExists(key, signal);
+    if (remote === undefined) return;
+    const custom = await this.customMetadataOf(key, remote, signal);
+    // Never delete what external-secrets did not create.
+    if (custom?.[MANAGED_BY_KEY] !== MANAGED_BY_VALUE) return;
+    const path = this.dataPath(key);
+    const property = ref.property ?? '';
+    if (property !== '') {
+      const rest: Data = { ...remote };
+      delete rest[property];
+      if (this.options.version === 'v1' && Object.hasOwn(rest, CUSTOM_METADATA_KEY) && Object.keys(rest).length === 1) delete rest[CUSTOM_METADATA_KEY];
+      if (Object.keys(rest).length > 0) {
+        const body: Data = this.options.version === 'v2' ? { data: rest } : rest;
+        // ESO sends no cas here, which a cas_required mount refuses; send it when the store requires it.
+        if (this.options.version === 'v2' && this.options.checkAndSetRequired === true) body['options'] = { cas: await this.casVersion(key, true, signal) };
+        await this.mustSend(`could not delete property ${JSON.stringify(property)} of secret ${key}`, 'POST', path, body, signal);
+        return;
+      }
+    }
+    await this.mustSend(`could not delete secret ${key}`, 'DELETE', path, undefined, signal);
+    if (this.options.version === 'v2') await this.mustSend(`could not delete secret metadata ${key}`, 'DELETE', this.metadataPath(key), undefined, signal);
+  }
+
+  async secretExists(ref: PushRemoteRef, signal?: AbortSignal): Promise<boolean> {
+    const data = await this.readIfExists(ref.remoteKey, signal);
+    if (data === undefined) return false;
+    const property = ref.property ?? '';
+    if (property === '') return true;
+    const value = extract(data, property);
+    return value !== undefined && value !== null;
   }
 
   close(): Promise<void> {

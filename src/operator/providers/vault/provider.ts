@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { UserError } from '../../../shared/errors.js';
-import type { Provider, SecretsClient, StoreRef } from '../types.js';
+import type { Provider, ProviderContext, SecretsClient, StoreRef } from '../types.js';
 import { NAMESPACE_MISMATCH, caPemFrom, parseProviderSpec } from '../kube-refs.js';
-import { VaultTokenCache, authMethodOf, isReferentAuth, login, readSecretKey, type VaultAuthSpec } from './auth.js';
+import { VaultTokenCache, authMethodOf, isReferentAuth, login, readSecretKey, type SecretKeySelector, type VaultAuthSpec } from './auth.js';
 import { VaultSecretsClient, type KvVersion } from './client.js';
 import { createVaultHttp, type VaultHttp } from './http.js';
 
@@ -32,7 +32,7 @@ const authSchema = z.object({
     })
     .optional(),
   userPass: z.object({ path: z.string().optional(), username: z.string().min(1), secretRef: keySelector }).optional(),
-  cert: z.object({ clientCert: keySelector, secretRef: keySelector }).optional(),
+  cert: z.object({ path: z.string().optional(), clientCert: keySelector, secretRef: keySelector, vaultRole: z.string().optional() }).optional(),
 });
 
 const caProviderSchema = z.object({
@@ -49,6 +49,8 @@ const vaultSchema = z.object({
   namespace: z.string().optional(),
   caBundle: z.string().optional(),
   caProvider: caProviderSchema.optional(),
+  tls: z.object({ certSecretRef: keySelector.optional(), keySecretRef: keySelector.optional() }).optional(),
+  checkAndSet: z.object({ required: z.boolean().optional() }).optional(),
   auth: authSchema,
 });
 
@@ -60,6 +62,10 @@ export interface VaultProviderSpec {
   /** Base64 PEM (as in ESO's CRD). */
   caBundle?: string;
   caProvider?: { type: 'Secret' | 'ConfigMap'; name: string; key: string; namespace?: string };
+  /** Client TLS for a server that requires mutual TLS (not the cert auth method). */
+  tls?: { certSecretRef?: SecretKeySelector; keySecretRef?: SecretKeySelector };
+  /** PushSecret writes to KV v2 carry `options.cas` when required. */
+  checkAndSet?: { required?: boolean };
   auth: VaultAuthSpec;
 }
 
@@ -89,6 +95,8 @@ export function vaultSpecOf(store: StoreRef): VaultProviderSpec {
       spec.auth.cert?.clientCert,
       spec.auth.cert?.secretRef,
       spec.caProvider,
+      spec.tls?.certSecretRef,
+      spec.tls?.keySecretRef,
     ];
     for (const ref of refs) {
       if (ref?.namespace !== undefined && ref.namespace !== store.namespace) throw new UserError(NAMESPACE_MISMATCH);
@@ -106,11 +114,50 @@ export interface VaultProvider extends Provider {
   readonly tokenCache: VaultTokenCache;
 }
 
+/** A logged-in connection to the store's Vault: the HTTP client and a (cached) token. */
+export interface VaultConnection {
+  http: VaultHttp;
+  token: string;
+  referent: boolean;
+  /** The token cache key (absent for a static tokenSecretRef). */
+  cacheKey?: string;
+}
+
+/**
+ * Resolves the CA and client certificate, then gets a token: a static `tokenSecretRef` is read
+ * each time; every other method logs in once per (store, auth identity) through `tokenCache`.
+ * Shared by the provider and the VaultDynamicSecret generator.
+ */
+export async function connectVault(spec: VaultProviderSpec, store: StoreRef, ctx: ProviderContext, tokenCache: VaultTokenCache): Promise<VaultConnection> {
+  const caPem = await caPemFrom(spec, store, ctx);
+  const base = { server: spec.server, ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}), ...(caPem !== undefined ? { caPem } : {}) };
+  let clientCert: { cert: string; key: string } | undefined;
+  if (spec.auth.cert !== undefined) {
+    clientCert = { cert: await readSecretKey(ctx, store, spec.auth.cert.clientCert, 'tls.crt'), key: await readSecretKey(ctx, store, spec.auth.cert.secretRef, 'tls.key') };
+  } else if (spec.tls?.certSecretRef !== undefined && spec.tls.keySecretRef !== undefined) {
+    clientCert = { cert: await readSecretKey(ctx, store, spec.tls.certSecretRef, 'tls.crt'), key: await readSecretKey(ctx, store, spec.tls.keySecretRef, 'tls.key') };
+  }
+  const http = createVaultHttp({ ...base, ...(clientCert !== undefined ? { clientCert } : {}) });
+  const referent = isReferentAuth(store, spec.auth);
+  try {
+    if (spec.auth.tokenSecretRef !== undefined) {
+      // A static token: read it each time (it may be rotated), nothing to log in to.
+      return { http, token: await readSecretKey(ctx, store, spec.auth.tokenSecretRef), referent };
+    }
+    const cacheKey = JSON.stringify([store.kind, store.namespace ?? '', store.name, spec.server, spec.namespace ?? '', spec.auth, referent ? ctx.namespace : '']);
+    const token = await tokenCache.token(cacheKey, http, () => login(http, ctx, store, spec.auth));
+    return { http, token, referent, cacheKey };
+  } catch (err) {
+    http.close();
+    throw err;
+  }
+}
+
 export function createVaultProvider(options: VaultProviderOptions = {}): VaultProvider {
   const tokenCache = options.tokenCache ?? new VaultTokenCache();
   return {
     name: 'vault',
-    capabilities: 'ReadOnly',
+    capabilities: 'ReadWrite',
     tokenCache,
     validateStore(store) {
       const spec = vaultSpecOf(store);
@@ -120,47 +167,15 @@ export function createVaultProvider(options: VaultProviderOptions = {}): VaultPr
     },
     async newClient(store, ctx): Promise<SecretsClient> {
       const spec = vaultSpecOf(store);
-      const caPem = await caPemFrom(spec, store, ctx);
-      const base = { server: spec.server, ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}), ...(caPem !== undefined ? { caPem } : {}) };
-      let http: VaultHttp;
-      if (spec.auth.cert !== undefined) {
-        const cert = await readSecretKey(ctx, store, spec.auth.cert.clientCert, 'tls.crt');
-        const key = await readSecretKey(ctx, store, spec.auth.cert.secretRef, 'tls.key');
-        http = createVaultHttp({ ...base, clientCert: { cert, key } });
-      } else {
-        http = createVaultHttp(base);
-      }
-      const referent = isReferentAuth(store, spec.auth);
-      let token: string;
-      let cacheKey: string | undefined;
-      try {
-        if (spec.auth.tokenSecretRef !== undefined) {
-          // A static token: read it each time (it may be rotated), nothing to log in to.
-          token = await readSecretKey(ctx, store, spec.auth.tokenSecretRef);
-        } else {
-          cacheKey = JSON.stringify([
-            store.kind,
-            store.namespace ?? '',
-            store.name,
-            spec.server,
-            spec.namespace ?? '',
-            spec.auth,
-            referent ? ctx.namespace : '',
-          ]);
-          token = await tokenCache.token(cacheKey, http, () => login(http, ctx, store, spec.auth));
-        }
-      } catch (err) {
-        http.close();
-        throw err;
-      }
-      const key = cacheKey;
+      const { http, token, referent, cacheKey } = await connectVault(spec, store, ctx, tokenCache);
       return new VaultSecretsClient({
         http,
         token,
         version: spec.version ?? 'v2',
         referent,
         ...(spec.path !== undefined ? { path: spec.path } : {}),
-        ...(key !== undefined ? { onTokenRejected: () => tokenCache.invalidate(key) } : {}),
+        ...(spec.checkAndSet?.required === true ? { checkAndSetRequired: true } : {}),
+        ...(cacheKey !== undefined ? { onTokenRejected: () => tokenCache.invalidate(cacheKey) } : {}),
       });
     },
   };
