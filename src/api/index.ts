@@ -4,6 +4,7 @@
  * CSI provider and KMS plugin: they reach a server only through this module.
  */
 export { createClient, encodeApiPath, apiPathOf } from './client.js';
+export { eventStreamUrl, subscribeEvents, type EventStreamEnd, type EventStreamOptions } from './events.js';
 export type { Client, CoreApi, ApiResponse, RequestOptions, QueryParams, QueryValue } from './client.js';
 export {
   DEFAULT_ADDRESS,

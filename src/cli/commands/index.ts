@@ -55,6 +55,7 @@ import { command as status } from './status.js';
 import { command as tokenCapabilities } from './token-capabilities.js';
 import { command as tokenCreate } from './token-create.js';
 import { command as tokenLookup } from './token-lookup.js';
+import { command as eventsSubscribe } from './events-subscribe.js';
 import { command as tokenRenew } from './token-renew.js';
 import { command as tokenRevoke } from './token-revoke.js';
 import { command as transitDecrypt } from './transit-decrypt.js';
@@ -105,6 +106,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   authHelp,
   tokenCreate,
   tokenLookup,
+  eventsSubscribe,
   tokenRenew,
   tokenRevoke,
   tokenCapabilities,

@@ -47,6 +47,7 @@ import { createHash } from 'node:crypto';
 import { createCubbyholeStore, cubbyholeBackend, cubbyholeRevokeHook, type CubbyholeStore } from '../cubbyhole/index.js';
 import { createIdentityStore, identityBackend, type IdentityStore } from '../identity/index.js';
 import { createWrappingService, type WrappingService } from '../wrapping/index.js';
+import { EventBus, EventSubscriptions, type EventBusOptions, type EventPluginInfo } from '../events/index.js';
 import { createPolicyStore, type Acl, type PolicyStore } from '../policy/index.js';
 import { createPasswordPolicyStore, type PasswordPolicyStore } from '../passwords/index.js';
 import { createExpirationManager, type ExpirationManager, type RegisterResult as LeaseGrant, type ResolvedKind } from '../leases/index.js';
@@ -90,6 +91,8 @@ export interface CoreOptions {
   metrics?: ServerMetrics;
   /** Unix ms for lease expiry (tests move time forward); default `Date.now`. */
   now?: () => number;
+  /** Event bus limits (per-subscriber buffer) and how often subscribers' tokens are re-checked. */
+  events?: EventBusOptions & { revalidateMs?: number };
 }
 
 export interface SealStatus {
@@ -151,10 +154,13 @@ export class Core {
   private readonly backends: Readonly<Record<string, BackendFactory>>;
   private readonly authBackends: Readonly<Record<string, BackendFactory>>;
   private readonly router = new MountRouter<MountedBackend>();
-  /** What backends may ask of the server (password policies…). */
+  /** What backends may ask of the server (password policies…); `sendEvent` is added per mount. */
   private readonly systemView: SystemView = {
     generatePasswordFromPolicy: (name) => this.passwordPolicies.generate(name),
   };
+  /** Server events: engines publish after a committed change; sys/events/subscribe streams them. */
+  readonly events: EventBus;
+  readonly eventSubscriptions: EventSubscriptions;
   private readonly authContext = new Map<string, RequestAuth | null>();
   readonly tokens: TokenStore;
   readonly identity: IdentityStore;
@@ -202,6 +208,26 @@ export class Core {
     this.maxLeaseTtl = options.maxLeaseTtl ?? SYSTEM_MAX_TTL;
     this.clusterNameOption = options.clusterName;
     this.metrics = options.metrics;
+    this.events = new EventBus({
+      ...options.events,
+      onError: (err) => this.logger.error({ err }, 'event delivery failed'),
+    });
+    this.eventSubscriptions = new EventSubscriptions(
+      this.events,
+      {
+        resolve: async (token, remoteAddr) => {
+          if (this.barrier.sealed) return null;
+          const entry = await this.tokens.lookup(token, { remoteAddr });
+          if (!entry) return null;
+          const { acl, disabled } = await this.aclFor(entry);
+          return disabled ? null : { acl, owner: entry.hash };
+        },
+      },
+      {
+        ...(options.events?.revalidateMs !== undefined ? { revalidateMs: options.events.revalidateMs } : {}),
+        onError: (err) => this.logger.warn({ err }, 'event subscriber revalidation failed'),
+      },
+    );
     this.generateRoot = createGenerateRootAttempt({
       isSealed: () => this.barrier.sealed,
       readSealConfig: () => this.loadSealConfig(),
@@ -243,9 +269,15 @@ export class Core {
     });
     this.identity = createIdentityStore(this.views.identity);
     this.policies = createPolicyStore(createStorageView(this.barrier, 'sys/policy/'), { logger: this.logger });
+    // Event subscribers are judged by their current policies: re-check them on any change.
+    this.policies.onChange(() => this.eventSubscriptions.policiesChanged());
     // Each token's cubbyhole (and with it any response wrapped into it) dies with the token.
     this.cubbyholes = createCubbyholeStore(this.views.cubbyhole);
     this.tokens.addRevokeHook(cubbyholeRevokeHook(this.cubbyholes));
+    // A revoked token's event streams end at once.
+    this.tokens.addRevokeHook(async (entry) => {
+      this.eventSubscriptions.tokenRevoked(entry.hash);
+    });
     this.passwordPolicies = createPasswordPolicyStore(createStorageView(this.barrier, 'sys/'));
     this.leases = createExpirationManager({
       storage: createStorageView(this.barrier, 'sys/expire/'),
@@ -854,6 +886,7 @@ export class Core {
 
   private async teardown(): Promise<void> {
     this.leases.stop();
+    this.eventSubscriptions.closeAll();
     for (const [path, mounted] of [...this.router.entries()]) {
       if (path === 'sys/') continue;
       try {
@@ -896,8 +929,26 @@ export class Core {
     if (!factory) throw new UserError(`plugin not found in the catalog: ${entry.type}`);
     const storage = createStorageView(this.barrier, entry.storage_prefix);
     const mount = this.mountView(entry);
-    const spec = await factory({ storage, mount, system: this.systemView });
+    const spec = await factory({ storage, mount, system: this.systemViewFor(entry) });
     return this.mounted(entry, createBackend(spec), storage, mount);
+  }
+
+  /** The system view of one mount: `sendEvent` publishes with the mount's plugin info. */
+  private systemViewFor(entry: MountEntry): SystemView {
+    const isAuth = entry.path.startsWith('auth/');
+    const info = (): EventPluginInfo => ({
+      mountClass: isAuth ? 'auth' : 'secret',
+      mountAccessor: entry.accessor,
+      // Read live (remount renames the entry); auth mounts without `auth/`, which the bus adds back.
+      mountPath: isAuth ? entry.path.slice('auth/'.length) : entry.path,
+      plugin: entry.type,
+    });
+    return {
+      ...this.systemView,
+      sendEvent: (type, metadata) => {
+        this.events.publish(info(), type, metadata);
+      },
+    };
   }
 
   /** A routable backend; its MountView is built once and reads the entry live. */

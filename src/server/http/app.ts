@@ -13,6 +13,7 @@ import type { ServerMetrics } from '../metrics/index.js';
 import { parseBool, type Operation } from '../sdk/index.js';
 import { renderResult } from './envelope.js';
 import { toHttpError } from './error-map.js';
+import { registerEventsEndpoint } from './events-ws.js';
 import { LIST_ALIAS_METHOD, acceptListMethod } from './list-method.js';
 
 export interface HttpAppOptions {
@@ -82,6 +83,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       done();
     });
   }
+
+  registerEventsEndpoint(app, { core, logger });
 
   app.setNotFoundHandler((request, reply) => sendError(reply, request, pathOf(request).startsWith('/v1/') ? 405 : 404, []));
 

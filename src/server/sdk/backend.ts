@@ -95,6 +95,13 @@ export interface SystemView {
    * `UserError` naming the policy when it does not exist.
    */
   generatePasswordFromPolicy(name: string): Promise<string>;
+  /**
+   * Publishes an event (Vault's `SendEvent`) after a change committed: `type` is the full
+   * event type (`kv-v2/data-write`), `metadata` strings only and never secret values. `path`
+   * and `data_path` are relative to the mount; the server prepends the mount path. Never
+   * blocks and never throws. Optional so hand-built views in tests need not supply it.
+   */
+  sendEvent?(type: string, metadata: Readonly<Record<string, string>>): void;
 }
 
 /** What a factory is given when a mount is created or loaded. */

@@ -173,6 +173,23 @@ export async function setStaticAccount(
   return updated;
 }
 
+/**
+ * Vault's database events for a static-role rotation: `database/rotate` after the new
+ * password is stored, `database/rotate-fail` when it could not be set. `data_path`
+ * (`static-creds/<name>`, Coffer's addition) lets tokens that may read the credentials learn
+ * of the rotation; the failure event has none, so only root tokens see it. Never the password.
+ */
+function rotationEvent(ctx: DatabaseContext, name: string, path: string, ok: boolean): void {
+  const operation = ok ? 'rotate' : 'rotate-fail';
+  ctx.system.sendEvent?.(`database/${operation}`, {
+    modified: String(ok),
+    operation,
+    path,
+    name,
+    ...(ok ? { data_path: `static-creds/${name}` } : {}),
+  });
+}
+
 /** `rotate-role/:name`: rotate now and restart the role's schedule from now. */
 export async function rotateRoleNow(ctx: DatabaseContext, name: string): Promise<void> {
   await ctx.roleLocks.run(name, async () => {
@@ -181,8 +198,10 @@ export async function rotateRoleNow(ctx: DatabaseContext, name: string): Promise
     try {
       const updated = await setStaticAccount(ctx, name, role, { persistPending: true });
       ctx.scheduler.set(name, updated.next_vault_rotation_ms);
+      rotationEvent(ctx, name, `rotate-role/${name}`, true);
     } catch (err) {
       const delay = ctx.scheduler.retry(name);
+      rotationEvent(ctx, name, `rotate-role/${name}`, false);
       ctx.logger.warn({ role: name, database: role.db_name, error: errorMessage(err), retry_in_ms: delay }, 'unable to rotate credentials in rotate-role');
       throw pluginFailure(err, 'unable to finish rotating credentials; retries will continue in the background but it is also safe to retry manually: ', []);
     }
@@ -222,8 +241,10 @@ export async function rotateDueRole(ctx: DatabaseContext, name: string): Promise
     try {
       const updated = await setStaticAccount(ctx, name, role, { persistPending: true });
       ctx.scheduler.set(name, updated.next_vault_rotation_ms);
+      rotationEvent(ctx, name, `static-roles/${name}`, true);
     } catch (err) {
       const delay = ctx.scheduler.retry(name);
+      rotationEvent(ctx, name, `static-roles/${name}`, false);
       ctx.logger.warn({ role: name, database: role.db_name, error: errorMessage(err), retry_in_ms: delay }, 'unable to rotate credentials of static role; will retry');
     }
   });

@@ -5,6 +5,7 @@
 import { UserError } from '../../../shared/errors.js';
 import type { FieldShape, Handler } from '../../sdk/index.js';
 import { KeyedMutex } from '../../../shared/keyed-mutex.js';
+import { noKvEvents, type KvEmit } from './events.js';
 
 export const UPGRADING_MESSAGE =
   'Upgrading from non-versioned to versioned data. This backend will be unavailable for a brief period and will resume service shortly.';
@@ -23,14 +24,16 @@ export interface KvV2Context {
   readonly upgradeFinished: Promise<void>;
   /** Settles `upgradeFinished`. */
   readonly endUpgrade: () => void;
+  /** Publishes a `kv-v2/*` event; called only after the change committed. */
+  readonly emit: KvEmit;
 }
 
-export function createContext(now: () => number): KvV2Context {
+export function createContext(now: () => number, emit: KvEmit = noKvEvents): KvV2Context {
   let endUpgrade!: () => void;
   const upgradeFinished = new Promise<void>((resolve) => {
     endUpgrade = resolve;
   });
-  return { locks: new KeyedMutex(), now, upgrading: true, upgradeFinished, endUpgrade };
+  return { locks: new KeyedMutex(), now, upgrading: true, upgradeFinished, endUpgrade, emit };
 }
 
 /** Lock name of the mount-wide config (cannot collide with a key path: those never start with NUL). */

@@ -15,6 +15,7 @@ import {
   type Storage,
 } from '../../sdk/index.js';
 import { createContext, type KvV2Context } from './context.js';
+import { kvEmitter } from './events.js';
 import { passthroughBackend } from './passthrough.js';
 import { pathConfig } from './path-config.js';
 import { pathData } from './path-data.js';
@@ -91,10 +92,10 @@ export interface KvFactoryOptions {
 /** A KV factory with injectable dependencies; `kvFactory` is the production one. */
 export function createKvFactory(options: KvFactoryOptions = {}): BackendFactory {
   const now = options.now ?? Date.now;
-  return ({ storage, mount }) => {
+  return ({ storage, mount, system }) => {
     const version = mount.options['version'] ?? '';
-    if (version === '' || version === '1') return passthroughBackend();
-    if (version === '2') return versionedBackend(storage, createContext(now));
+    if (version === '' || version === '1') return passthroughBackend(kvEmitter(system, 1));
+    if (version === '2') return versionedBackend(storage, createContext(now, kvEmitter(system, 2)));
     throw new UserError(`invalid kv version "${version}": must be 1 or 2`);
   };
 }

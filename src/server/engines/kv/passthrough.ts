@@ -16,6 +16,7 @@ import {
   type LogicalRequest,
   type LogicalResponse,
 } from '../../sdk/index.js';
+import { noKvEvents, type KvEmit } from './events.js';
 import { V2_PREFIX, isPlainObject } from './version-store.js';
 
 export const PASSTHROUGH_HELP = `The kv backend reads and writes arbitrary secrets to the backend.
@@ -61,20 +62,22 @@ async function read(req: LogicalRequest, values: PassthroughFields): Promise<Log
   return { data, leaseDuration };
 }
 
-async function write(req: LogicalRequest, values: PassthroughFields): Promise<LogicalResponse | null> {
+async function write(req: LogicalRequest, values: PassthroughFields, emit: KvEmit): Promise<LogicalResponse | null> {
   const key = values.path;
   if (key === '') throw new UserError('missing path');
   if (key.endsWith('/')) throw new UserError("cannot write to a path ending in '/'");
   if (isReserved(key)) throw new UserError(`paths below "${V2_PREFIX}" are reserved for versioned K/V data`);
   if (Object.keys(req.data).length === 0) throw new UserError('missing data fields');
   await req.storage.put(key, encodeJson(req.data));
+  emit('write', { path: key, dataPath: key });
   return null;
 }
 
-async function remove(req: LogicalRequest, values: PassthroughFields): Promise<LogicalResponse | null> {
+async function remove(req: LogicalRequest, values: PassthroughFields, emit: KvEmit): Promise<LogicalResponse | null> {
   const key = values.path;
   if (key === '' || isReserved(key)) return null;
   await req.storage.delete(key);
+  emit('delete', { path: key });
   return null;
 }
 
@@ -86,7 +89,7 @@ async function list(req: LogicalRequest, values: PassthroughFields): Promise<Log
   return { data: keys.length > 0 ? { keys } : {} };
 }
 
-export function passthroughBackend(): BackendSpec {
+export function passthroughBackend(emit: KvEmit = noKvEvents): BackendSpec {
   return defineBackend({
     kind: 'logical',
     help: PASSTHROUGH_HELP,
@@ -97,9 +100,9 @@ export function passthroughBackend(): BackendSpec {
         takesArbitraryInput: true,
         operations: {
           read: { handler: read, summary: 'Read a secret.' },
-          create: { handler: write, summary: 'Write a secret.' },
-          update: { handler: write, summary: 'Write a secret.' },
-          delete: { handler: remove, summary: 'Delete a secret.' },
+          create: { handler: (req, values) => write(req, values, emit), summary: 'Write a secret.' },
+          update: { handler: (req, values) => write(req, values, emit), summary: 'Write a secret.' },
+          delete: { handler: (req, values) => remove(req, values, emit), summary: 'Delete a secret.' },
           list: { handler: list, summary: 'List the secrets below a folder.' },
         },
         existenceCheck: async (req, values) =>

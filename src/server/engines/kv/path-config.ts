@@ -41,6 +41,7 @@ async function writeConfigHandler(ctx: KvV2Context, req: LogicalRequest, fields:
     if (casRequired !== undefined) config.cas_required = casRequired;
     if (dva !== undefined) config.delete_version_after = dva < 0 ? DELETE_VERSION_AFTER_DISABLED : dva;
     await req.storage.transaction([putOp(CONFIG_KEY, config)]);
+    ctx.emit('config-write', { path: 'config', dataPath: 'config' });
     return null;
   });
 }

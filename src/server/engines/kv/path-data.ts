@@ -13,6 +13,7 @@ import {
   type Storage,
 } from '../../sdk/index.js';
 import { upgradeGuard, type KvV2Context } from './context.js';
+import { versionInfo } from './events.js';
 import { mergePatch } from './merge-patch.js';
 import {
   addVersion,
@@ -162,7 +163,9 @@ async function writeData(ctx: KvV2Context, req: LogicalRequest, fields: DataFiel
     const now = ctx.now();
     const meta = (await readMetadata(req.storage, path)) ?? newMetadata(path, now);
     checkCas(fields.options, config, meta);
-    return commitVersion(req.storage, meta, config, data, now);
+    const resp = await commitVersion(req.storage, meta, config, data, now);
+    ctx.emit('data-write', { path: `data/${path}`, dataPath: `data/${path}`, extra: versionInfo(meta) });
+    return resp;
   });
 }
 
@@ -193,7 +196,9 @@ async function patchData(ctx: KvV2Context, req: LogicalRequest, fields: DataFiel
     const stored = await readVersion(req.storage, path, current);
     if (stored === null) throw new InternalError('could not find version data');
     const merged = mergePatch(stored.data, patch);
-    return commitVersion(req.storage, meta, config, isPlainObject(merged) ? merged : {}, ctx.now());
+    const resp = await commitVersion(req.storage, meta, config, isPlainObject(merged) ? merged : {}, ctx.now());
+    ctx.emit('data-patch', { path: `data/${path}`, dataPath: `data/${path}`, extra: versionInfo(meta) });
+    return resp;
   });
 }
 
@@ -207,6 +212,7 @@ async function deleteLatest(ctx: KvV2Context, req: LogicalRequest, fields: DataF
     if (vm === undefined || vm.destroyed || isDeleted(vm, now)) return null;
     vm.deletion_time = now;
     await writeMetadata(req.storage, meta);
+    ctx.emit('data-delete', { path: `data/${path}`, extra: versionInfo(meta) });
     return null;
   });
 }

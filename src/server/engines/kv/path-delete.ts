@@ -5,6 +5,7 @@
 import { UserError } from '../../../shared/errors.js';
 import { definePath, f, type FieldValues, type LogicalRequest, type LogicalResponse, type PathSpec } from '../../sdk/index.js';
 import { upgradeGuard, type KvV2Context } from './context.js';
+import { versionInfo } from './events.js';
 import {
   deleteOp,
   isDeleted,
@@ -47,7 +48,10 @@ async function deleteVersions(ctx: KvV2Context, req: LogicalRequest, fields: Ver
       vm.deletion_time = now;
       changed = true;
     }
-    if (changed) await writeMetadata(req.storage, meta);
+    if (changed) {
+      await writeMetadata(req.storage, meta);
+      ctx.emit('delete', { path: `delete/${path}`, extra: versionInfo(meta) });
+    }
     return null;
   });
 }
@@ -69,7 +73,10 @@ async function undeleteVersions(ctx: KvV2Context, req: LogicalRequest, fields: V
       vm.deletion_time = scheduledDeletion(now, config, meta);
       changed = true;
     }
-    if (changed) await writeMetadata(req.storage, meta);
+    if (changed) {
+      await writeMetadata(req.storage, meta);
+      ctx.emit('undelete', { path: `undelete/${path}`, dataPath: `data/${path}`, extra: versionInfo(meta) });
+    }
     return null;
   });
 }
@@ -89,6 +96,7 @@ async function destroyVersions(ctx: KvV2Context, req: LogicalRequest, fields: Ve
     // Metadata and data go together: a destroyed version never keeps its data.
     const dataKeys = [...new Set(versions.filter((n) => n > 0))].map((n) => deleteOp(versionKey(path, n)));
     await req.storage.transaction([putOp(metadataKey(path), meta), ...dataKeys]);
+    ctx.emit('destroy', { path: `destroy/${path}`, extra: versionInfo(meta) });
     return null;
   });
 }

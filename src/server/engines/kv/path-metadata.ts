@@ -16,6 +16,7 @@ import {
 } from '../../sdk/index.js';
 import { sentNull, upgradeGuard, type KvV2Context } from './context.js';
 import { parseCustomMetadata, validateCustomMetadata } from './custom-metadata.js';
+import { versionInfo } from './events.js';
 import { mergePatch } from './merge-patch.js';
 import {
   METADATA_PREFIX,
@@ -138,6 +139,7 @@ async function writeMeta(ctx: KvV2Context, req: LogicalRequest, fields: Metadata
     if (s.deleteVersionAfter !== undefined) meta.delete_version_after = s.deleteVersionAfter;
     if (custom !== undefined) meta.custom_metadata = custom;
     await writeMetadata(req.storage, meta);
+    ctx.emit('metadata-write', { path: `metadata/${path}`, dataPath: `metadata/${path}`, extra: versionInfo(meta) });
     return warnings.length > 0 ? { warnings } : null;
   });
 }
@@ -170,6 +172,7 @@ async function patchMeta(ctx: KvV2Context, req: LogicalRequest, fields: Metadata
       meta.custom_metadata = next;
     }
     await writeMetadata(req.storage, meta);
+    ctx.emit('metadata-patch', { path: `metadata/${path}`, dataPath: `metadata/${path}`, extra: versionInfo(meta) });
     return warnings.length > 0 ? { warnings } : null;
   });
 }
@@ -183,6 +186,7 @@ async function deleteMeta(ctx: KvV2Context, req: LogicalRequest, fields: Metadat
     const folder = versionsFolder(path);
     for (const entry of await req.storage.list(folder)) keys.add(folder + entry);
     await req.storage.transaction([...[...keys].map(deleteOp), deleteOp(metadataKey(path))]);
+    ctx.emit('metadata-delete', { path: `metadata/${path}` });
     return null;
   });
 }
