@@ -10,21 +10,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExternalSecretsControllers } from '../../src/operator/controllers/externalsecret/index.js';
 import type { OperatorController } from '../../src/operator/runtime/index.js';
-import { startKubeTestServer, type KubeObject, type KubeTestServer, type ResourceType } from '../support/kube/index.js';
+import { applyCrds, startKubeTestServer, type KubeObject, type KubeTestServer, type ResourceType } from '../support/kube/index.js';
 import { createTestOperatorContext, type TestOperatorContext } from './sealedsecret-controller-context.js';
 
-const esoType = (resource: string, kind: string, namespaced = true): ResourceType => ({
+const esoType = (resource: string, kind: string): ResourceType => ({
   group: 'external-secrets.io',
   version: 'v1',
   resource,
   kind,
-  namespaced,
+  namespaced: true,
   statusSubresource: true,
   returnDeletedObject: true,
 });
 const ES = esoType('externalsecrets', 'ExternalSecret');
 const SS = esoType('secretstores', 'SecretStore');
-const CSS = esoType('clustersecretstores', 'ClusterSecretStore', false);
 const gvr = (t: ResourceType): { group: string; version: string; resource: string } => ({ group: t.group, version: t.version, resource: t.resource });
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 
@@ -49,7 +48,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 
 beforeAll(async () => {
   kube = await startKubeTestServer();
-  for (const t of [ES, SS, CSS]) kube.store.register(t);
+  await applyCrds(kube);
   kube.createNamespace('mig');
 });
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExternalSecretsControllers, createdByHash, dataHash } from '../../src/operator/controllers/externalsecret/index.js';
 import type { OperatorController } from '../../src/operator/runtime/index.js';
-import { startKubeTestServer, type KubeObject, type KubeTestServer, type ResourceType } from '../support/kube/index.js';
+import { applyCrds, startKubeTestServer, type KubeObject, type KubeTestServer, type ResourceType } from '../support/kube/index.js';
 import { createTestOperatorContext, type TestOperatorContext } from './sealedsecret-controller-context.js';
 
 const crd = (resource: string, kind: string, namespaced: boolean): ResourceType => ({
@@ -59,7 +59,7 @@ function fakeStore(data: { key: string; value: string }[]): Record<string, unkno
 
 beforeAll(async () => {
   kube = await startKubeTestServer();
-  for (const t of [ES_TYPE, SS_TYPE, CSS_TYPE]) kube.store.register(t);
+  await applyCrds(kube);
   kube.createNamespace('team-a', { team: 'a' });
   kube.createNamespace('team-b', { team: 'b' });
   ctx = createTestOperatorContext(kube);

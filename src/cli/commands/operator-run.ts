@@ -9,6 +9,7 @@ import { defineCommand, expectArgs } from '../command.js';
 import { ExitCode, UsageError, messageFor } from '../exit.js';
 import { createLogger } from '../../shared/logger.js';
 import { parseKeyCutoffTime } from '../../gitops/sealed/index.js';
+import { RELOADER_FLAGS, type ReloaderOptions } from '../../operator/controllers/reloader/options.js';
 
 /** ESO's `--loglevel` values (zap's) mapped onto pino's. */
 const LOG_LEVELS: Readonly<Record<string, string>> = {
@@ -30,6 +31,26 @@ function checkAddress(flag: string, value: string): void {
   if (!ADDRESS_RE.test(value) || port > 65535) throw new UsageError(`invalid value "${value}" for flag -${flag}: expected host:port, e.g. ":8080", or 0 to disable`);
 }
 
+/** Reloader's flags as `ReloaderOptions` (lists are comma-separated, as Reloader's StringSlice). */
+function reloaderOptionsFrom(flags: { bool(name: string): boolean; string(name: string): string }): ReloaderOptions {
+  const options: Record<string, unknown> = {};
+  for (const f of RELOADER_FLAGS) {
+    if (f.type === 'boolean') options[f.option] = flags.bool(f.flag);
+    else if (f.type === 'list') {
+      const items = flags
+        .string(f.flag)
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
+      if (items.length > 0) options[f.option] = items;
+    } else {
+      const value = flags.string(f.flag);
+      if (value !== '') options[f.option] = value;
+    }
+  }
+  return options as ReloaderOptions;
+}
+
 export const command = defineCommand({
   path: ['operator', 'run'],
   synopsis: 'Run the Kubernetes operator (SealedSecret controller)',
@@ -46,7 +67,17 @@ export const command = defineCommand({
     { name: 'controller-class', kind: 'string', example: 'string', default: 'default', usage: 'The controller class: stores naming another class (spec.controller) are left to another operator.' },
     { name: 'loglevel', kind: 'string', example: 'level', default: 'info', aliases: ['zap-log-level'], usage: 'Log level: debug, info, warn, error, dpanic, panic or fatal.' },
     { name: 'sealed-secrets', kind: 'bool', usage: 'Run the Bitnami-compatible SealedSecret controller (and its kubeseal HTTP API).' },
-    { name: 'external-secrets', kind: 'bool', usage: 'Run the ESO-compatible ExternalSecret, SecretStore and ClusterSecretStore controllers (external-secrets.io/v1).' },
+    { name: 'external-secrets', kind: 'bool', usage: 'Run the ESO-compatible controllers: ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret and PushSecret.' },
+    { name: 'enable-cluster-external-secret-reconciler', kind: 'bool', default: true, usage: 'With -external-secrets: run the ClusterExternalSecret controller (ESO flag).' },
+    { name: 'enable-push-secret-reconciler', kind: 'bool', default: true, usage: 'With -external-secrets: run the PushSecret controller (ESO flag).' },
+    { name: 'reloader', kind: 'bool', usage: "Run the Stakater-Reloader-compatible controller: roll annotated Deployments, StatefulSets and DaemonSets when their Secrets or ConfigMaps change. Takes Reloader's flags below." },
+    ...RELOADER_FLAGS.map((f) => ({
+      name: f.flag,
+      kind: f.type === 'boolean' ? ('bool' as const) : ('string' as const),
+      ...(f.type === 'list' ? { example: 'a,b' } : f.type === 'string' ? { example: 'string' } : {}),
+      ...(f.default !== undefined ? { default: f.default } : {}),
+      usage: `With -reloader: ${f.description}${f.type === 'list' ? ' (comma-separated)' : ''}.`,
+    })),
     { name: 'sealed-secrets-listen-addr', kind: 'string', example: 'address', default: ':8081', usage: "The SealedSecret controller's HTTP API (/v1/cert.pem, /v1/verify, /v1/rotate); its Service maps port 8080 here, as kubeseal expects." },
     { name: 'key-renew-period', kind: 'duration', example: 'duration', default: 30 * 24 * 3600, usage: 'How often a new sealing key is generated (old keys are kept for decryption); 0 disables renewal. Default 720h.' },
     { name: 'key-cutoff-time', kind: 'string', example: 'RFC1123 time', usage: 'Generate a new sealing key at start if the newest one was created before this time, e.g. "Mon, 02 Jan 2006 15:04:05 MST".' },
@@ -84,7 +115,9 @@ Usage: coffer operator run [options]
     if (level === undefined) throw new UsageError(`invalid value "${levelName}" for flag -loglevel: expected one of ${Object.keys(LOG_LEVELS).join(', ')}`);
     const leaderElectionId = flags.string('leader-election-id');
     if (leaderElectionId === '') throw new UsageError('flag -leader-election-id must not be empty');
-    if (!flags.bool('sealed-secrets') && !flags.bool('external-secrets')) throw new UsageError('no controller enabled: pass -sealed-secrets and/or -external-secrets');
+    if (!flags.bool('sealed-secrets') && !flags.bool('external-secrets') && !flags.bool('reloader')) {
+      throw new UsageError('no controller enabled: pass -sealed-secrets, -external-secrets and/or -reloader');
+    }
     const namespace = flags.string('namespace');
     const controllerClass = flags.string('controller-class');
 
@@ -127,7 +160,22 @@ Usage: coffer operator run [options]
 
     if (flags.bool('external-secrets')) {
       const eso = await import('../../operator/controllers/externalsecret/index.js');
-      controllers.push(...eso.createExternalSecretsControllers({ controllerClass }));
+      controllers.push(
+        ...eso.createExternalSecretsControllers({
+          controllerClass,
+          clusterExternalSecrets: flags.bool('enable-cluster-external-secret-reconciler'),
+          pushSecrets: flags.bool('enable-push-secret-reconciler'),
+        }),
+      );
+    }
+
+    if (flags.bool('reloader')) {
+      const reloader = await import('../../operator/controllers/reloader/index.js');
+      try {
+        controllers.push(reloader.createReloaderController(reloaderOptionsFrom(flags)));
+      } catch (err) {
+        throw new UsageError(messageFor(err));
+      }
     }
 
     const abort = new AbortController();

@@ -28,6 +28,11 @@ function countingClient(values: Map<string, string>): SecretsClient & { reads: n
 }
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString();
+let connects = 0;
+const conn = (c: SecretsClient) => (): Promise<SecretsClient> => {
+  connects++;
+  return Promise.resolve(c);
+};
 
 describe('ReadCache', () => {
   it('serves N readers of one key with one read per interval', async () => {
@@ -35,9 +40,12 @@ describe('ReadCache', () => {
     const cache = new ReadCache({ now: () => now });
     const backend = countingClient(new Map([['app/db', 'v1']]));
     const readAll = async (): Promise<string[]> =>
-      Promise.all(Array.from({ length: 100 }, () => cachingClient(backend, cache, 'store-a', 60_000).getSecret({ key: 'app/db' }).then(text)));
+      Promise.all(Array.from({ length: 100 }, () => cachingClient(conn(backend), cache, 'store-a', 60_000).getSecret({ key: 'app/db' }).then(text)));
+    connects = 0;
     expect(await readAll()).toEqual(Array(100).fill('v1'));
     expect(backend.reads).toBe(1);
+    // Cache hits never make a real client (no login, no CA lookup).
+    expect(connects).toBe(1);
     now = 30_000;
     await readAll();
     expect(backend.reads).toBe(1);
@@ -50,18 +58,18 @@ describe('ReadCache', () => {
     const cache = new ReadCache();
     const a = countingClient(new Map([['k', 'tenant-a']]));
     const b = countingClient(new Map([['k', 'tenant-b']]));
-    expect(text(await cachingClient(a, cache, 'css/ns-a', 60_000).getSecret({ key: 'k' }))).toBe('tenant-a');
-    expect(text(await cachingClient(b, cache, 'css/ns-b', 60_000).getSecret({ key: 'k' }))).toBe('tenant-b');
+    expect(text(await cachingClient(conn(a), cache, 'css/ns-a', 60_000).getSecret({ key: 'k' }))).toBe('tenant-a');
+    expect(text(await cachingClient(conn(b), cache, 'css/ns-b', 60_000).getSecret({ key: 'k' }))).toBe('tenant-b');
   });
 
   it('reads again when the caller accepts no cached value (maxAge 0), and keeps the fresh value', async () => {
     const values = new Map([['k', 'old']]);
     const cache = new ReadCache();
     const backend = countingClient(values);
-    await cachingClient(backend, cache, 's', 60_000).getSecret({ key: 'k' });
+    await cachingClient(conn(backend), cache, 's', 60_000).getSecret({ key: 'k' });
     values.set('k', 'new');
-    expect(text(await cachingClient(backend, cache, 's', 0).getSecret({ key: 'k' }))).toBe('new');
-    expect(text(await cachingClient(backend, cache, 's', 60_000).getSecret({ key: 'k' }))).toBe('new');
+    expect(text(await cachingClient(conn(backend), cache, 's', 0).getSecret({ key: 'k' }))).toBe('new');
+    expect(text(await cachingClient(conn(backend), cache, 's', 60_000).getSecret({ key: 'k' }))).toBe('new');
     expect(backend.reads).toBe(2);
   });
 
@@ -69,7 +77,7 @@ describe('ReadCache', () => {
     const values = new Map<string, string>();
     const cache = new ReadCache();
     const backend = countingClient(values);
-    const c = cachingClient(backend, cache, 's', 60_000);
+    const c = cachingClient(conn(backend), cache, 's', 60_000);
     await expect(c.getSecret({ key: 'k' })).rejects.toBeInstanceOf(NoSecretError);
     values.set('k', 'now');
     expect(text(await c.getSecret({ key: 'k' }))).toBe('now');
@@ -83,7 +91,7 @@ describe('ReadCache', () => {
     const cache = new ReadCache();
     const backend = countingClient(values);
     const seen: string[] = [];
-    const c = cachingClient(backend, cache, 's', 60_000, (p) => seen.push(p.exact ?? `${p.prefix ?? ''}*`));
+    const c = cachingClient(conn(backend), cache, 's', 60_000, (p) => seen.push(p.exact ?? `${p.prefix ?? ''}*`));
     await c.getSecret({ key: 'app/db' });
     await c.getSecret({ key: 'app/api' });
     await c.getAllSecrets({ path: 'app/' });
@@ -112,7 +120,7 @@ describe('ReadCache', () => {
             writtenAt = now;
             values.set('k', String(version));
           }
-          const got = Number(text(await cachingClient(backend, cache, 's', step.maxAge).getSecret({ key: 'k' })));
+          const got = Number(text(await cachingClient(conn(backend), cache, 's', step.maxAge).getSecret({ key: 'k' })));
           // Either the current version, or an older one only while the write is younger than maxAge.
           if (got !== version) expect(now - writtenAt).toBeLessThan(step.maxAge);
         }

@@ -22,7 +22,8 @@ export interface ReadPaths {
 interface Entry {
   value: Promise<unknown>;
   loadedAt: number;
-  paths: ReadPaths;
+  /** Known once the client that loads the entry exists (it computes the canonical path). */
+  paths: ReadPaths | undefined;
 }
 
 export interface ReadCacheStats {
@@ -52,17 +53,24 @@ export class ReadCache {
     return this.entries.size;
   }
 
-  /** The cached value of `id` in `scope` if younger than `maxAgeMs`, else what `load` gives (shared while in flight). */
-  read<T>(scope: string, id: string, paths: ReadPaths, maxAgeMs: number, load: () => Promise<T>): Promise<T> {
+  /**
+   * The cached value of `id` in `scope` if younger than `maxAgeMs`, else what `load` gives
+   * (shared while in flight), with the paths it was read from.
+   */
+  async read<T>(scope: string, id: string, maxAgeMs: number, load: () => Promise<{ value: T; paths: ReadPaths }>): Promise<{ value: T; paths: ReadPaths }> {
     const key = `${scope}\u0000${id}`;
     const entry = this.entries.get(key);
     if (entry !== undefined && maxAgeMs > 0 && this.now() - entry.loadedAt < maxAgeMs) {
       this.stats.hits++;
-      return entry.value as Promise<T>;
+      return entry.value as Promise<{ value: T; paths: ReadPaths }>;
     }
     this.stats.loads++;
-    const value = load();
-    const fresh: Entry = { value, loadedAt: this.now(), paths };
+    const fresh: Entry = { value: Promise.resolve(), loadedAt: this.now(), paths: undefined };
+    const value = load().then((result) => {
+      fresh.paths = result.paths;
+      return result;
+    });
+    fresh.value = value;
     this.entries.delete(key);
     this.entries.set(key, fresh);
     // Failures are not cached: the next reader tries again (and reports its own error).
@@ -82,7 +90,9 @@ export class ReadCache {
     let dropped = 0;
     for (const [key, entry] of this.entries) {
       if (!key.startsWith(head)) continue;
-      if (entry.paths.exact === path || (entry.paths.prefix !== undefined && path.startsWith(entry.paths.prefix))) {
+      // An entry still loading may be reading the old value: drop it too.
+      const p = entry.paths;
+      if (p === undefined || p.exact === path || (p.prefix !== undefined && path.startsWith(p.prefix))) {
         this.entries.delete(key);
         dropped++;
       }
@@ -116,45 +126,52 @@ function pathsOf(client: SecretsClient, key: string | undefined, prefix: boolean
 const refId = (ref: RemoteRef): string => JSON.stringify([ref.key, ref.property ?? '', ref.version ?? '', ref.metadataPolicy ?? 'None']);
 
 /**
- * `client` with its reads going through `cache` under `scope`. `onRead` learns every canonical
- * path read (what the controller indexes to requeue the right ExternalSecrets on an event).
+ * A client whose reads go through `cache` under `scope`, making the real client (`connect`,
+ * called at most once) only when a read misses — a cache hit costs no login, CA lookup or
+ * connection. `onRead` learns the canonical path of every read (what the controller indexes to
+ * requeue the right ExternalSecrets on an event).
  */
 export function cachingClient(
-  client: SecretsClient,
+  connect: () => Promise<SecretsClient>,
   cache: ReadCache,
   scope: string,
   maxAgeMs: number,
   onRead: (paths: ReadPaths) => void = () => undefined,
 ): SecretsClient {
-  const readThrough = <T>(id: string, paths: ReadPaths, load: () => Promise<T>): Promise<T> => {
+  let client: Promise<SecretsClient> | undefined;
+  const real = (): Promise<SecretsClient> => (client ??= connect());
+  const readThrough = async <T>(id: string, key: string | undefined, prefix: boolean, load: (c: SecretsClient) => Promise<T>): Promise<T> => {
+    const { value, paths } = await cache.read(scope, id, maxAgeMs, async () => {
+      const c = await real();
+      return { value: await load(c), paths: pathsOf(c, key, prefix) };
+    });
     onRead(paths);
-    return cache.read(scope, id, paths, maxAgeMs, load);
+    return value;
   };
-  const invalidating = async (ref: PushRemoteRef, write: () => Promise<void>): Promise<void> => {
-    await write();
-    const paths = pathsOf(client, ref.remoteKey, false);
+  const writer = async (ref: PushRemoteRef, write: (c: SecretsClient) => Promise<void>): Promise<void> => {
+    const c = await real();
+    await write(c);
+    const paths = pathsOf(c, ref.remoteKey, false);
     if (paths.exact !== undefined) cache.invalidatePath(scope, paths.exact);
     else cache.invalidateScope(scope);
   };
-  const wrapped: SecretsClient = {
-    getSecret: (ref, signal) => readThrough(`secret:${refId(ref)}`, pathsOf(client, ref.key, false), () => client.getSecret(ref, signal)),
-    getSecretMap: (ref, signal) => readThrough(`map:${refId(ref)}`, pathsOf(client, ref.key, false), () => client.getSecretMap(ref, signal)),
+  const unsupported = (what: string): Error => new Error(`the provider does not support ${what}`);
+  return {
+    getSecret: (ref, signal) => readThrough(`secret:${refId(ref)}`, ref.key, false, (c) => c.getSecret(ref, signal)),
+    getSecretMap: (ref, signal) => readThrough(`map:${refId(ref)}`, ref.key, false, (c) => c.getSecretMap(ref, signal)),
     getAllSecrets: (find: FindSpec, signal) =>
-      readThrough(`find:${JSON.stringify([find.path ?? '', find.name?.regexp ?? '', Object.entries(find.tags ?? {}).sort()])}`, pathsOf(client, find.path, true), () =>
-        client.getAllSecrets(find, signal),
-      ),
-    validate: () => client.validate(),
-    close: () => client.close(),
+      readThrough(`find:${JSON.stringify([find.path ?? '', find.name?.regexp ?? '', Object.entries(find.tags ?? {}).sort()])}`, find.path, true, (c) => c.getAllSecrets(find, signal)),
+    validate: async () => (await real()).validate(),
+    close: async () => {
+      if (client !== undefined) await (await client.catch(() => undefined))?.close();
+    },
+    pushSecret: (secret: { data: Record<string, Uint8Array> }, data: PushSecretData, signal?: AbortSignal) =>
+      writer(data.remoteRef, (c) => (c.pushSecret !== undefined ? c.pushSecret(secret, data, signal) : Promise.reject(unsupported('pushing secrets')))),
+    deleteSecret: (ref: PushRemoteRef, signal?: AbortSignal) => writer(ref, (c) => (c.deleteSecret !== undefined ? c.deleteSecret(ref, signal) : Promise.reject(unsupported('deleting secrets')))),
+    secretExists: async (ref: PushRemoteRef, signal?: AbortSignal) => {
+      const c = await real();
+      if (c.secretExists === undefined) throw unsupported('checking whether a secret exists');
+      return c.secretExists(ref, signal);
+    },
   };
-  if (client.canonicalPath !== undefined) wrapped.canonicalPath = client.canonicalPath.bind(client);
-  if (client.pushSecret !== undefined) {
-    const push = client.pushSecret.bind(client);
-    wrapped.pushSecret = (secret: { data: Record<string, Uint8Array> }, data: PushSecretData, signal?: AbortSignal) => invalidating(data.remoteRef, () => push(secret, data, signal));
-  }
-  if (client.deleteSecret !== undefined) {
-    const del = client.deleteSecret.bind(client);
-    wrapped.deleteSecret = (ref: PushRemoteRef, signal?: AbortSignal) => invalidating(ref, () => del(ref, signal));
-  }
-  if (client.secretExists !== undefined) wrapped.secretExists = client.secretExists.bind(client);
-  return wrapped;
 }

@@ -12,20 +12,20 @@ describe('ChangeFeeds', () => {
     let closed = 0;
     const changes: string[] = [];
     const resyncs: string[] = [];
+    const subscribe = (h: ChangeFeedHandlers): Promise<{ close(): void }> => {
+      handlers.push(h);
+      h.onReady();
+      return Promise.resolve({ close: () => void closed++ });
+    };
     const feeds = new ChangeFeeds({
-      subscribe: (_scope, h) => {
-        handlers.push(h);
-        h.onReady();
-        return Promise.resolve({ close: () => void closed++ });
-      },
       onChange: (scope, path) => changes.push(`${scope}:${path}`),
       onResync: (scope) => resyncs.push(scope),
       logger: silentLogger(),
       initialBackoffMs: 1,
       random: () => 0,
     });
-    feeds.ensure('s1');
-    feeds.ensure('s1');
+    feeds.ensure('s1', subscribe);
+    feeds.ensure('s1', subscribe);
     await tick();
     expect(handlers).toHaveLength(1);
     expect(feeds.state('s1')).toBe('live');
@@ -48,17 +48,19 @@ describe('ChangeFeeds', () => {
   it('marks a server without events unsupported and backs off when subscribing fails', async () => {
     let calls = 0;
     const feeds = new ChangeFeeds({
-      subscribe: (scope) => {
-        calls++;
-        return scope === 'plain-vault' ? Promise.resolve(undefined) : Promise.reject(new Error('ECONNREFUSED'));
-      },
       onChange: () => undefined,
       onResync: () => undefined,
       logger: silentLogger(),
       initialBackoffMs: 10_000,
     });
-    feeds.ensure('plain-vault');
-    feeds.ensure('down');
+    feeds.ensure('plain-vault', () => {
+      calls++;
+      return Promise.resolve(undefined);
+    });
+    feeds.ensure('down', () => {
+      calls++;
+      return Promise.reject(new Error('ECONNREFUSED'));
+    });
     await tick();
     expect(feeds.state('plain-vault')).toBe('unsupported');
     expect(feeds.state('down')).toBe('backoff');

@@ -10,9 +10,10 @@ import type { ChangeFeedHandlers, ChangeSubscription } from '../../providers/typ
 
 export type FeedState = 'connecting' | 'live' | 'backoff' | 'unsupported';
 
+/** Opens a scope's stream; `undefined`: the server has no events for us. */
+export type Subscribe = (handlers: ChangeFeedHandlers) => Promise<ChangeSubscription | undefined>;
+
 export interface ChangeFeedsOptions {
-  /** Opens the scope's stream; `undefined`: the server has no events for us. */
-  subscribe(scope: string, handlers: ChangeFeedHandlers): Promise<ChangeSubscription | undefined>;
   onChange(scope: string, path: string): void;
   /** The stream is (again) live after a gap: anything may have changed meanwhile. */
   onResync(scope: string): void;
@@ -26,6 +27,8 @@ export interface ChangeFeedsOptions {
 
 interface Feed {
   state: FeedState;
+  /** The latest way to subscribe (a store edit or token change is picked up on reconnect). */
+  subscribe: Subscribe;
   subscription: ChangeSubscription | undefined;
   timer: NodeJS.Timeout | undefined;
   failures: number;
@@ -40,12 +43,21 @@ export class ChangeFeeds {
 
   constructor(private readonly options: ChangeFeedsOptions) {}
 
-  /** Makes sure `scope` has a feed (idempotent). */
-  ensure(scope: string): void {
-    if (this.closed || this.feeds.has(scope)) return;
-    const feed: Feed = { state: 'connecting', subscription: undefined, timer: undefined, failures: 0, gap: false, generation: 0 };
+  /** Makes sure `scope` has a feed (idempotent; a running feed keeps `subscribe` for its next reconnect). */
+  ensure(scope: string, subscribe: Subscribe): void {
+    if (this.closed) return;
+    const running = this.feeds.get(scope);
+    if (running !== undefined) {
+      running.subscribe = subscribe;
+      return;
+    }
+    const feed: Feed = { state: 'connecting', subscribe, subscription: undefined, timer: undefined, failures: 0, gap: false, generation: 0 };
     this.feeds.set(scope, feed);
     this.connect(scope, feed);
+  }
+
+  scopes(): string[] {
+    return [...this.feeds.keys()];
   }
 
   state(scope: string): FeedState | undefined {
@@ -96,7 +108,7 @@ export class ChangeFeeds {
         this.retry(scope, feed, this.backoff(feed));
       },
     };
-    this.options.subscribe(scope, handlers).then(
+    feed.subscribe(handlers).then(
       (subscription) => {
         if (!current()) {
           subscription?.close();

@@ -15,10 +15,12 @@ import {
   type ExternalSecret,
   type GenericStore,
 } from '../../apis/external-secrets/index.js';
+import type { GeneratorRegistry } from '../../generators/index.js';
 import type { Provider } from '../../providers/index.js';
 import { objectKey, type KubeObject, type OperatorContext, type OperatorController, type WorkQueue } from '../../runtime/types.js';
 import { isStoreReady } from '../secretstore/index.js';
 import { createExternalSecretMetrics } from './metrics.js';
+import { EventRefresh } from './event-refresh.js';
 import { SECRETS_RESOURCE, createExternalSecretReconciler } from './reconcile.js';
 
 export const EXTERNAL_SECRETS_CONTROLLER_NAME = 'external-secrets';
@@ -27,6 +29,8 @@ export interface ExternalSecretControllerOptions {
   providers: Readonly<Record<string, Provider>>;
   controllerClass?: string;
   now?: () => number;
+  /** Generators for `dataFrom[].sourceRef.generatorRef` (absent: refused). */
+  generators?: GeneratorRegistry;
 }
 
 function esChanged(obj: ExternalSecret, old: ExternalSecret | undefined): boolean {
@@ -43,6 +47,7 @@ function esChanged(obj: ExternalSecret, old: ExternalSecret | undefined): boolea
 export function createExternalSecretController(options: ExternalSecretControllerOptions): OperatorController {
   let queue: WorkQueue | undefined;
   let workers: Promise<void> | undefined;
+  let refresh: EventRefresh | undefined;
   return {
     name: EXTERNAL_SECRETS_CONTROLLER_NAME,
     async start(ctx: OperatorContext) {
@@ -55,6 +60,8 @@ export function createExternalSecretController(options: ExternalSecretController
       esInformer.on('update', (obj, old) => {
         if (esChanged(obj, old)) q.add(objectKey(obj));
       });
+      // A deleted ExternalSecret's generated credentials are revoked by its (last) reconcile.
+      if (options.generators !== undefined) esInformer.on('delete', (obj) => q.add(objectKey(obj)));
 
       // A change to a managed Secret wakes the ExternalSecrets targeting it (tamper repair, recreate).
       const secrets = ctx.informer<KubeObject>(SECRETS_RESOURCE, { ...ns, labelSelector: `${LABEL_MANAGED}=${LABEL_MANAGED_VALUE}` });
@@ -82,7 +89,10 @@ export function createExternalSecretController(options: ExternalSecretController
       clusterStores.on('update', onStore('ClusterSecretStore'));
 
       await Promise.all([esInformer.start(), secrets.start(), stores.start(), clusterStores.start()]);
+      const eventRefresh = new EventRefresh({ requeue: (key) => q.add(key), logger });
+      refresh = eventRefresh;
       const reconciler = createExternalSecretReconciler({
+        refresh: eventRefresh,
         client: ctx.client,
         providers: options.providers,
         events: ctx.events,
@@ -90,11 +100,14 @@ export function createExternalSecretController(options: ExternalSecretController
         metrics: createExternalSecretMetrics(ctx.metrics),
         ...(options.controllerClass !== undefined ? { controllerClass: options.controllerClass } : {}),
         ...(options.now !== undefined ? { now: options.now } : {}),
+        ...(options.generators !== undefined ? { generators: options.generators } : {}),
       });
       workers = ctx.runWorkers(EXTERNAL_SECRETS_CONTROLLER_NAME, q, reconciler, ctx.concurrency);
       workers.catch((err: unknown) => logger.error({ err: (err as Error).message }, 'external-secrets workers stopped'));
     },
     async stop() {
+      refresh?.close();
+      refresh = undefined;
       queue?.shutDown();
       await workers?.catch(() => undefined);
       queue = undefined;

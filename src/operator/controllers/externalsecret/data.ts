@@ -4,7 +4,7 @@
  * conversion when there is no rewrite) → key validation → decoding → null-byte check.
  * The pure steps (`decodeValue`, `convertKeys`, `rewriteKeys`) are exported for tests.
  */
-import { UserError } from '../../../shared/errors.js';
+import { NotFoundError, UserError } from '../../../shared/errors.js';
 import { formatFloat } from '../../../shared/template/fmt.js';
 import { goJsonMarshal } from '../../../shared/template/go-json.js';
 import { compileGoRegexp, esoTemplateFuncs, parseTemplate, regexpReplaceAll as replaceAll, sprigFuncs } from '../../../shared/template/index.js';
@@ -14,6 +14,7 @@ import type {
   ExternalSecret,
   ExternalSecretRewrite,
   ExternalSecretRewriteMerge,
+  GeneratorRef,
   NullBytePolicy,
   SecretStoreRef,
 } from '../../apis/external-secrets/index.js';
@@ -176,13 +177,37 @@ function checkNullBytes(data: Record<string, Uint8Array>, policy: NullBytePolicy
 /** Gives the client for a store reference (an entry's `sourceRef.storeRef`, or the ES's own store). */
 export type ClientFor = (ref: SecretStoreRef | undefined) => Promise<SecretsClient>;
 
+/** Gives the data of the generator `dataFrom[index].sourceRef.generatorRef` names. */
+export type GenerateFor = (index: number, ref: GeneratorRef) => Promise<Record<string, Uint8Array>>;
+
+/** ESO `handleGenerateSecrets`: generate, then rewrite and validate the keys (no conversion or decoding). */
+async function generatedData(i: number, ref: GeneratorRef, rewrite: readonly ExternalSecretRewrite[] | undefined, generate: GenerateFor): Promise<Record<string, Uint8Array>> {
+  const where = `error processing spec.dataFrom[${i}].sourceRef.generatorRef, err`;
+  let generated: Record<string, Uint8Array>;
+  try {
+    generated = await generate(i, ref);
+  } catch (err) {
+    const message = `${where}: error using generator: ${(err as Error).message}`;
+    // Keep user mistakes (a bad spec, a missing generator) apart from outages.
+    throw err instanceof UserError || err instanceof NotFoundError ? new UserError(message, { cause: err }) : new Error(message, { cause: err });
+  }
+  let renamed: Record<string, Uint8Array>;
+  try {
+    renamed = rewrite !== undefined && rewrite.length > 0 ? rewriteKeys(rewrite, generated) : { ...generated };
+  } catch (err) {
+    throw new UserError(`${where}: could not rewrite spec.dataFrom[${i}]: ${(err as Error).message}`, { cause: err });
+  }
+  validateKeys(renamed);
+  return renamed;
+}
+
 
 /**
  * All the ExternalSecret's data. A missing remote secret (`NoSecretError`) is skipped unless
  * deletionPolicy is Retain (then it is an error), as ESO does; the caller applies the
  * deletionPolicy when nothing is left.
  */
-export async function gatherData(es: ExternalSecret, clientFor: ClientFor, onMissing?: (message: string) => void): Promise<Record<string, Uint8Array>> {
+export async function gatherData(es: ExternalSecret, clientFor: ClientFor, onMissing?: (message: string) => void, generate?: GenerateFor): Promise<Record<string, Uint8Array>> {
   const retain = (es.spec.target?.deletionPolicy ?? 'Retain') === 'Retain';
   const out: Record<string, Uint8Array> = {};
   const skipMissing = async <T>(fetch: () => Promise<T>, message: string): Promise<T | undefined> => {
@@ -198,7 +223,12 @@ export async function gatherData(es: ExternalSecret, clientFor: ClientFor, onMis
   };
 
   for (const [i, from] of (es.spec.dataFrom ?? []).entries()) {
-    if (from.sourceRef?.generatorRef !== undefined) throw new UserError(`dataFrom[${i}]: generators are not supported`);
+    const generatorRef = from.sourceRef?.generatorRef;
+    if (generatorRef !== undefined) {
+      if (generate === undefined) throw new UserError(`dataFrom[${i}]: generators are not supported`);
+      Object.assign(out, await generatedData(i, generatorRef, from.rewrite, generate));
+      continue;
+    }
     const client = await clientFor(from.sourceRef?.storeRef);
     let fetched: Record<string, Uint8Array> | undefined;
     let conversion: ConversionStrategy | undefined;

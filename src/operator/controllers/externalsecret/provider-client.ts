@@ -120,7 +120,8 @@ export function wrapSecretsClient(client: SecretsClient, options: WrapOptions): 
     validate: () => client.validate(),
     close: () => client.close(),
   };
-  const { pushSecret, deleteSecret, secretExists } = client;
+  const { pushSecret, deleteSecret, secretExists, canonicalPath } = client;
+  if (canonicalPath !== undefined) wrapped.canonicalPath = (key) => canonicalPath.call(client, key);
   if (pushSecret !== undefined) wrapped.pushSecret = (secret, data, signal) => call('pushSecret', () => pushSecret.call(client, secret, data, signal));
   if (deleteSecret !== undefined) wrapped.deleteSecret = (ref, signal) => call('deleteSecret', () => deleteSecret.call(client, ref, signal));
   if (secretExists !== undefined) wrapped.secretExists = (ref, signal) => call('secretExists', () => secretExists.call(client, ref, signal));

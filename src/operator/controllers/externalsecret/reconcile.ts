@@ -47,6 +47,7 @@ import {
   type ExternalSecret,
   type ExternalSecretStatus,
   type ExternalSecretStatusCondition,
+  type GeneratorRef,
   type GenericStore,
   type LabelSelector,
   type SecretStoreRef,
@@ -55,6 +56,9 @@ import { providerFor, type Provider, type SecretsClient } from '../../providers/
 import { KubeRequestError, objectKey, splitKey, type EventRecorder, type KubeClient, type KubeObject, type OwnerReference, type Reconciler, type ReconcileResult, type ResourceRef } from '../../runtime/types.js';
 import { isStoreReady, shouldProcessStore, storeRefOf } from '../secretstore/index.js';
 import { gatherData } from './data.js';
+import { EventRefresh, ReadRecorder } from './event-refresh.js';
+import { GeneratedData } from './generated-data.js';
+import type { GeneratorRegistry } from '../../generators/index.js';
 import type { ExternalSecretMetrics } from './metrics.js';
 import { retryPolicyOf, wrapSecretsClient } from './provider-client.js';
 import { createdByHash, dataHash, secretDataBase64, secretDataBytes, syncedResourceVersion } from './hash.js';
@@ -67,6 +71,8 @@ export const NAMESPACES_RESOURCE: ResourceRef = { group: '', version: 'v1', plur
 export const EVENT_MSG_CREATED = 'secret created';
 export const EVENT_MSG_UPDATED = 'secret updated';
 export const EVENT_MSG_DELETED_ORPHANED = 'secret deleted because it was orphaned';
+/** Coffer's reason (ESO has no such event) for generator problems that do not fail the sync. */
+export const EVENT_GENERATOR_WARNING = 'GeneratorWarning';
 
 export interface SecretObject extends KubeObject {
   type?: string;
@@ -85,6 +91,10 @@ export interface ExternalSecretReconcilerOptions {
   metrics?: ExternalSecretMetrics;
   /** Waits between provider retries (`retrySettings`); tests pass a fake. */
   sleep?: (ms: number) => Promise<void>;
+  /** Serves `dataFrom[].sourceRef.generatorRef` (absent: generators are refused). */
+  generators?: GeneratorRegistry;
+  /** Read deduplication and event-driven refresh (the controller passes one; absent in unit tests). */
+  refresh?: EventRefresh;
 }
 
 /** `spec.refreshInterval` in ms (CRD default 1h); 0 = sync once. */
@@ -203,6 +213,8 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
   const now = options.now ?? Date.now;
   // Keys whose reconcile reported a failure (a key is never reconciled by two workers at once).
   const failed = new Set<string>();
+  // Generated credentials (leases) held per ExternalSecret between reconciles.
+  const generated = options.generators !== undefined ? new GeneratedData({ registry: options.generators, now }) : undefined;
 
   async function writeStatus(es: ExternalSecret, status: ExternalSecretStatus): Promise<void> {
     const next = status.conditions?.find((c) => c.type === CONDITION_READY);
@@ -280,14 +292,20 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     const periodic = (es.spec.refreshPolicy ?? 'Periodic') === 'Periodic' && interval > 0;
     const later: ReconcileResult = periodic ? { requeueAfterMs: interval } : {};
 
-    const store = await getStore(es, es.spec.secretStoreRef);
-    if (!shouldProcessStore(store, controllerClass)) return;
+    // As in ESO, an ExternalSecret whose data all comes from generators needs no store.
+    const generatorsOnly = es.spec.secretStoreRef === undefined && (es.spec.data ?? []).length === 0 && (es.spec.dataFrom ?? []).every((f) => f.sourceRef?.generatorRef !== undefined);
+    const store = generatorsOnly ? undefined : await getStore(es, es.spec.secretStoreRef);
+    if (store !== undefined && !shouldProcessStore(store, controllerClass)) return;
     // ESO's flood gate: a store that is not Ready would only make every ExternalSecret fail slowly.
-    if (!isStoreReady(store)) throw new UserError(`the desired SecretStore ${store.metadata.name} is not ready`);
+    if (store !== undefined && !isStoreReady(store)) throw new UserError(`the desired SecretStore ${store.metadata.name} is not ready`);
 
     const existing = await client.get<SecretObject>(SECRETS_RESOURCE, ns, targetName);
     const valid = creationPolicy === 'Orphan' || isSecretValid(existing, es);
-    if (!shouldRefresh(es, now()) && valid) {
+    // A generated lease due for renewal forces a refresh (the requeue time comes from reconcileObject).
+    const generatorDue = (generated?.dueAtMs(objectKey(es)) ?? Number.POSITIVE_INFINITY) <= now();
+    // Told of a change to a key it reads (a store event): refresh now, whatever the interval says.
+    const changed = options.refresh?.takeChanged(objectKey(es)) === true;
+    if (!changed && !shouldRefresh(es, now()) && valid && !generatorDue) {
       if (!periodic) return;
       const last = es.status?.refreshTime ? Date.parse(es.status.refreshTime) : now();
       return { requeueAfterMs: Math.max(1000, last + interval - now()) };
@@ -296,22 +314,34 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
 
     // Provider clients live for one reconcile (ESO's client manager), one per store.
     const clients = new Map<string, Promise<SecretsClient>>();
+    const recorder = new ReadRecorder();
+    // A spec change (or a first sync) takes a read at most a second old — ExternalSecrets created
+    // together share it; a periodic refresh accepts a read another ExternalSecret made within its
+    // own interval. Change events drop changed keys from the cache either way.
+    const maxAgeMs = es.status?.syncedResourceVersion !== syncedResourceVersion(es.metadata) ? Math.min(1000, interval) : interval;
     const clientFor = (ref: SecretStoreRef | undefined): Promise<SecretsClient> => {
       const id = `${ref?.kind ?? es.spec.secretStoreRef?.kind ?? 'SecretStore'}/${ref?.name ?? es.spec.secretStoreRef?.name ?? ''}`;
       let c = clients.get(id);
       if (c === undefined) {
         c = (async () => {
-          const s = ref === undefined ? store : await getStore(es, ref);
+          const s = ref === undefined && store !== undefined ? store : await getStore(es, ref);
           const sref = storeRefOf(s);
-          const retry = retryPolicyOf(sref.retrySettings);
-          const providerName = Object.keys(sref.provider).find((k) => sref.provider[k] !== undefined && sref.provider[k] !== null) ?? '';
-          const raw = await providerFor(sref, options.providers).newClient(sref, { kube: client, namespace: ns, logger });
-          return wrapSecretsClient(raw, {
-            providerName,
-            retry,
-            ...(metrics !== undefined ? { observe: metrics.providerCall } : {}),
-            ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
-          });
+          const provider = providerFor(sref, options.providers);
+          const providerCtx = { kube: client, namespace: ns, logger };
+          const connect = async (): Promise<SecretsClient> => {
+            const retry = retryPolicyOf(sref.retrySettings);
+            const providerName = Object.keys(sref.provider).find((k) => sref.provider[k] !== undefined && sref.provider[k] !== null) ?? '';
+            const raw = await provider.newClient(sref, providerCtx);
+            return wrapSecretsClient(raw, {
+              providerName,
+              retry,
+              ...(metrics !== undefined ? { observe: metrics.providerCall } : {}),
+              ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
+            });
+          };
+          if (options.refresh === undefined) return connect();
+          const subscribe = provider.subscribe !== undefined ? provider.subscribe.bind(provider, sref, providerCtx) : undefined;
+          return options.refresh.client(EventRefresh.scopeOf(s, ns), maxAgeMs, connect, recorder, subscribe);
         })();
         clients.set(id, c);
       }
@@ -319,13 +349,20 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     };
     let dataMap: Record<string, Uint8Array>;
     try {
-      dataMap = await gatherData(es, clientFor, (message) => events.event(es, 'Normal', EVENT_MISSING_PROVIDER_SECRET, message));
+      const generate =
+        generated === undefined
+          ? undefined
+          : async (index: number, ref: GeneratorRef): Promise<Record<string, Uint8Array>> =>
+              (await generated.get(objectKey(es), index, ref, { kube: client, namespace: ns, logger, refreshIntervalMs: periodic ? interval : 0 })).data;
+      dataMap = await gatherData(es, clientFor, (message) => events.event(es, 'Normal', EVENT_MISSING_PROVIDER_SECRET, message), generate);
+      options.refresh?.synced(objectKey(es), recorder);
     } catch (err) {
       if (err instanceof TerminalError) throw err;
       await fail(es, MSG_PROVIDER_ERROR, `${MSG_PROVIDER_ERROR}: ${(err as Error).message}`);
       throw new ReportedError((err as Error).message, { cause: err });
     } finally {
       await Promise.all([...clients.values()].map((c) => c.then((x) => x.close()).catch(() => undefined)));
+      for (const warning of generated?.takeWarnings(objectKey(es)) ?? []) events.event(es, 'Warning', EVENT_GENERATOR_WARNING, warning);
     }
 
     const nowIso = rfc3339(now());
@@ -416,6 +453,8 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
       await client.replace(SECRETS_RESOURCE, next);
       events.event(es, 'Normal', EVENT_UPDATED, EVENT_MSG_UPDATED);
     }
+    // The new generated credentials are in the Secret: revoke the ones they replaced.
+    await generated?.commit(objectKey(es));
     if (creationPolicy === 'Owner') await collectRenamed(es, targetName);
     await writeStatus(es, synced(REASON_SECRET_SYNCED, MSG_SECRET_SYNCED, true));
     return later;
@@ -443,6 +482,8 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
         const es = await client.get<ExternalSecret>(externalSecretsResource, namespace, name);
         if (es === null) {
           gone = true;
+          options.refresh?.forget(key);
+          await generated?.release(key);
           return;
         }
         return await reconcileObject(es);
@@ -460,9 +501,22 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     },
   };
 
+  /** Requeues no later than the next generated lease is due (renewal or re-issue). */
+  function soonerForGenerators(key: string, result: ReconcileResult | void): ReconcileResult | void {
+    const due = generated?.dueAtMs(key);
+    // Past due after a sync means the sync did not use it (e.g. an immutable target): no hot loop.
+    if (due === undefined || due <= now()) return result;
+    const afterMs = Math.max(1000, due - now());
+    const current = result?.requeueAfterMs;
+    return { ...(result ?? {}), requeueAfterMs: current === undefined ? afterMs : Math.min(current, afterMs) };
+  }
+
   async function reconcileObject(found: ExternalSecret): Promise<ReconcileResult | void> {
     let es = found;
-    if (es.metadata.deletionTimestamp !== undefined) return cleanup(es);
+    if (es.metadata.deletionTimestamp !== undefined) {
+      await generated?.release(objectKey(es));
+      return cleanup(es);
+    }
 
     const errs = validateExternalSecret(es);
     if (errs.length > 0) {
@@ -477,7 +531,7 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
       es = await setFinalizers(es, wantFinalizer ? [...finalizers, FINALIZER_EXTERNAL_SECRET_CLEANUP] : finalizers.filter((f) => f !== FINALIZER_EXTERNAL_SECRET_CLEANUP));
     }
     try {
-      return await sync(es);
+      return soonerForGenerators(objectKey(es), await sync(es));
     } catch (err) {
       if (err instanceof TerminalError) {
         await fail(es, err.message, err.message);

@@ -17,7 +17,7 @@ import {
 } from '../../apis/external-secrets/index.js';
 import type { Provider } from '../../providers/index.js';
 import { objectKey, type OperatorContext, type OperatorController, type WorkQueue } from '../../runtime/types.js';
-import { SECRETS_RESOURCE, type SecretObject } from '../externalsecret/index.js';
+import { SECRETS_RESOURCE, type SecretObject } from '../externalsecret/reconcile.js';
 import { isStoreReady } from '../secretstore/index.js';
 import { createPushSecretReconciler } from './reconcile.js';
 

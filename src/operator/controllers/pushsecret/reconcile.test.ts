@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PushSecret } from '../../apis/external-secrets/index.js';
-import { syncedResourceVersion } from '../externalsecret/index.js';
+import { syncedResourceVersion } from '../externalsecret/hash.js';
 import { mergeSyncedState, pushRefreshMs, reverseKeys, shouldPush } from './reconcile.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);

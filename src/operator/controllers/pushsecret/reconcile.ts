@@ -46,7 +46,9 @@ import {
 } from '../../apis/external-secrets/index.js';
 import { providerFor, type Provider, type SecretsClient, type SecretsWriter } from '../../providers/index.js';
 import { KubeRequestError, splitKey, type EventRecorder, type KubeClient, type KubeObject, type Reconciler, type ReconcileResult } from '../../runtime/types.js';
-import { CONFIGMAPS_RESOURCE, SECRETS_RESOURCE, applyTemplate, namespaceAllowed, syncedResourceVersion, type DesiredSecret, type SecretObject } from '../externalsecret/index.js';
+import { syncedResourceVersion } from '../externalsecret/hash.js';
+import { CONFIGMAPS_RESOURCE, SECRETS_RESOURCE, namespaceAllowed, type SecretObject } from '../externalsecret/reconcile.js';
+import { applyTemplate, type DesiredSecret } from '../externalsecret/template.js';
 import { isStoreReady, shouldProcessStore, storeRefOf } from '../secretstore/index.js';
 import { NAMESPACES_RESOURCE } from '../clusterexternalsecret/index.js';
 

@@ -69,6 +69,11 @@ export class VaultSecretsClient implements SecretsClient {
     return this.buildPath(key, 'data');
   }
 
+  /** Change events name the data path (`data_path`), for KV v1 and v2 alike. */
+  canonicalPath(key: string): string {
+    return this.dataPath(key);
+  }
+
   metadataPath(key: string): string {
     if (this.options.version === 'v1') throw new UserError('cannot perform metadata operations with kv version v1');
     return this.buildPath(key, 'metadata');

@@ -11,6 +11,7 @@ import { NAMESPACE_MISMATCH, caPemFrom, parseProviderSpec } from '../kube-refs.j
 import { VaultTokenCache, authMethodOf, isReferentAuth, login, readSecretKey, type SecretKeySelector, type VaultAuthSpec } from './auth.js';
 import { VaultSecretsClient, type KvVersion } from './client.js';
 import { createVaultHttp, type VaultHttp } from './http.js';
+import { subscribeToVaultEvents, type VaultStreamTarget } from './subscribe.js';
 
 const keySelector = z.object({ name: z.string().min(1), key: z.string().optional(), namespace: z.string().optional() });
 const saSelector = z.object({ name: z.string().min(1), namespace: z.string().optional(), audiences: z.array(z.string()).optional() });
@@ -117,6 +118,8 @@ export interface VaultProvider extends Provider {
 /** A logged-in connection to the store's Vault: the HTTP client and a (cached) token. */
 export interface VaultConnection {
   http: VaultHttp;
+  /** Where `http` points, for connections it cannot make (the event stream's WebSocket). */
+  target: VaultStreamTarget;
   token: string;
   referent: boolean;
   /** The token cache key (absent for a static tokenSecretRef). */
@@ -137,16 +140,17 @@ export async function connectVault(spec: VaultProviderSpec, store: StoreRef, ctx
   } else if (spec.tls?.certSecretRef !== undefined && spec.tls.keySecretRef !== undefined) {
     clientCert = { cert: await readSecretKey(ctx, store, spec.tls.certSecretRef, 'tls.crt'), key: await readSecretKey(ctx, store, spec.tls.keySecretRef, 'tls.key') };
   }
-  const http = createVaultHttp({ ...base, ...(clientCert !== undefined ? { clientCert } : {}) });
+  const target = { ...base, ...(clientCert !== undefined ? { clientCert } : {}) };
+  const http = createVaultHttp(target);
   const referent = isReferentAuth(store, spec.auth);
   try {
     if (spec.auth.tokenSecretRef !== undefined) {
       // A static token: read it each time (it may be rotated), nothing to log in to.
-      return { http, token: await readSecretKey(ctx, store, spec.auth.tokenSecretRef), referent };
+      return { http, target, token: await readSecretKey(ctx, store, spec.auth.tokenSecretRef), referent };
     }
     const cacheKey = JSON.stringify([store.kind, store.namespace ?? '', store.name, spec.server, spec.namespace ?? '', spec.auth, referent ? ctx.namespace : '']);
     const token = await tokenCache.token(cacheKey, http, () => login(http, ctx, store, spec.auth));
-    return { http, token, referent, cacheKey };
+    return { http, target, token, referent, cacheKey };
   } catch (err) {
     http.close();
     throw err;
@@ -177,6 +181,12 @@ export function createVaultProvider(options: VaultProviderOptions = {}): VaultPr
         ...(spec.checkAndSet?.required === true ? { checkAndSetRequired: true } : {}),
         ...(cacheKey !== undefined ? { onTokenRejected: () => tokenCache.invalidate(cacheKey) } : {}),
       });
+    },
+    async subscribe(store, ctx, handlers) {
+      // KV change events exist on Coffer (and Vault ≥ 1.16); the stream carries paths only.
+      const { http, target, token } = await connectVault(vaultSpecOf(store), store, ctx, tokenCache);
+      http.close();
+      return subscribeToVaultEvents({ ...target, token }, handlers);
     },
   };
 }

@@ -8,9 +8,9 @@ import type { ChangeFeedHandlers, ChangeSubscription } from '../types.js';
 import { openVaultEventStream, type VaultEventStreamOptions } from './events.js';
 
 /** Where and as whom to subscribe (what the provider resolves from the store spec). */
-export type VaultStreamTarget = Omit<VaultEventStreamOptions, 'eventType'>;
+export type VaultStreamTarget = Omit<VaultEventStreamOptions, 'eventType' | 'token'>;
 
-export function subscribeToVaultEvents(target: VaultStreamTarget, handlers: ChangeFeedHandlers): Promise<ChangeSubscription | undefined> {
+export function subscribeToVaultEvents(target: VaultStreamTarget & { token: string }, handlers: ChangeFeedHandlers): Promise<ChangeSubscription | undefined> {
   return new Promise((resolve, reject) => {
     let opened = false;
     const stream = openVaultEventStream(
