@@ -285,6 +285,7 @@ export class Core {
       logger: this.logger,
       now: this.now,
       tokenExists: async (hash) => (await this.tokens.lookupByHash(hash)) !== null,
+      onRevoked: (lease, expired) => this.publishLeaseRevoked(lease.path, lease.lease_id, lease.mount_accessor, expired),
     });
     // A token's leases die with it (queued, as Vault does: revocation may be slow).
     this.tokens.addRevokeHook(async (entry) => {
@@ -931,6 +932,20 @@ export class Core {
     const mount = this.mountView(entry);
     const spec = await factory({ storage, mount, system: this.systemViewFor(entry) });
     return this.mounted(entry, createBackend(spec), storage, mount);
+  }
+
+  /**
+   * `lease/revoke` (Coffer's event type; Vault has none): a leased secret is gone, by request or
+   * by expiry. `data_path` is the issuing path (`database/creds/app`), so a subscriber sees it
+   * only if it may read that path.
+   */
+  private publishLeaseRevoked(path: string, leaseId: string, accessor: string, expired: boolean): void {
+    for (const [, mounted] of this.router.entries()) {
+      if (mounted.entry.accessor !== accessor) continue;
+      const relative = path.startsWith(mounted.entry.path) ? path.slice(mounted.entry.path.length) : path;
+      this.systemViewFor(mounted.entry).sendEvent?.('lease/revoke', { lease_id: leaseId, path: relative, data_path: relative, operation: expired ? 'expire' : 'revoke' });
+      return;
+    }
   }
 
   /** The system view of one mount: `sendEvent` publishes with the mount's plugin info. */

@@ -287,4 +287,26 @@ describe('sys/events/subscribe', () => {
     expect(sub.messages.length).toBeGreaterThan(0);
     expect(sub.messages.length).toBeLessThan(4000);
   }, 120_000);
+
+  it('reports a revoked lease as lease/revoke with the issuing path, only to tokens that may read it', async () => {
+    expect((await api('POST', 'sys/mounts/pki', server.rootToken, { type: 'pki' })).status).toBe(204);
+    expect((await api('POST', 'pki/root/generate/internal', server.rootToken, { common_name: 'Events CA', key_type: 'ec' })).status).toBe(200);
+    expect((await api('POST', 'pki/roles/web', server.rootToken, { allowed_domains: 'example.com', allow_subdomains: true, generate_lease: true, key_type: 'ec', max_ttl: '1h' })).status).toBe(200);
+    const outsider = await tokenWithPolicy('lease-outsider', 'path "sys/events/subscribe/*" { capabilities = ["read"] }\npath "secret/*" { capabilities = ["read"] }');
+    const root = await subscribe('lease/*', server.rootToken);
+    const other = await subscribe('lease/*', outsider);
+    const issued = await api('POST', 'pki/issue/web', server.rootToken, { common_name: 'a.example.com' });
+    const leaseId = issued.json.lease_id as string;
+    expect(leaseId).toMatch(/^pki\/issue\/web\//);
+    expect((await api('PUT', 'sys/leases/revoke', server.rootToken, { lease_id: leaseId })).status).toBe(204);
+    const [event] = await root.take(1);
+    expect(event?.data.event_type).toBe('lease/revoke');
+    expect(event?.data.event.metadata).toMatchObject({ lease_id: leaseId, path: 'pki/issue/web', data_path: 'pki/issue/web', operation: 'revoke' });
+    expect(event?.data.plugin_info).toMatchObject({ mount_path: 'pki/', plugin: 'pki' });
+    // A token without read on pki/issue/web never hears of it.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(other.messages).toEqual([]);
+    root.ws.close();
+    other.ws.close();
+  });
 });

@@ -51,6 +51,8 @@ export interface ExpirationManagerOptions {
   quotas?: boolean | { storage: Storage };
   /** For `tidy()`: whether an issuing token still exists. */
   tokenExists?: (tokenHash: string) => Promise<boolean>;
+  /** Called after a lease was revoked and dropped (`expired`: by its TTL, not on request). */
+  onRevoked?: (lease: LeaseRecord, expired: boolean) => void;
 }
 
 export interface RegisterInput {
@@ -434,7 +436,16 @@ export function createExpirationManager(options: ExpirationManagerOptions): Expi
       }
       await store.delete(rec);
       drop(id);
+      notifyRevoked(rec, true);
     });
+  }
+
+  function notifyRevoked(rec: LeaseRecord, expired: boolean): void {
+    try {
+      options.onRevoked?.(rec, expired);
+    } catch (err) {
+      logger.warn({ lease_id: rec.lease_id, err: errorMessage(err) }, 'lease revocation listener failed');
+    }
   }
 
   /** Revokes one lease now. Unknown → no-op (Vault's revoke is idempotent). */
@@ -456,6 +467,7 @@ export function createExpirationManager(options: ExpirationManagerOptions): Expi
       }
       await store.delete(rec);
       drop(id);
+      notifyRevoked(rec, false);
       return true;
     });
   }
