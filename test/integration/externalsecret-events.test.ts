@@ -3,12 +3,15 @@
  * ExternalSecrets on one key with a 1h refreshInterval, reading through a counting proxy.
  * A KV write reaches every Secret without waiting for the interval, at the cost of one read;
  * a dropped event stream is resubscribed and a write made during the gap still arrives; a
- * server without events (404 on the upgrade) is polled at refreshInterval as ESO does.
+ * server without events (404 on the upgrade) is polled at refreshInterval as ESO does. With the
+ * Reloader-compatible controller running, the write also rolls an annotated Deployment.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExternalSecretsControllers } from '../../src/operator/controllers/externalsecret/index.js';
+import { createReloaderController } from '../../src/operator/controllers/reloader/index.js';
 import type { OperatorController } from '../../src/operator/runtime/index.js';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.js';
+import { deploymentsType, registerAppsResources } from '../support/kube/apps-resources.js';
 import { applyCrds, startKubeTestServer, type KubeObject, type KubeTestServer } from '../support/kube/index.js';
 import { startInProcessDev, type InProcessServer } from '../support/servers.js';
 import { createTestOperatorContext, type TestOperatorContext } from './sealedsecret-controller-context.js';
@@ -80,6 +83,7 @@ async function createExternalSecret(ns: string, name: string, key: string, refre
 beforeAll(async () => {
   kube = await startKubeTestServer();
   await applyCrds(kube);
+  registerAppsResources(kube);
   coffer = await startInProcessDev();
   proxy = await startCountingProxy(coffer.address);
   plainProxy = await startCountingProxy(coffer.address);
@@ -91,7 +95,7 @@ beforeAll(async () => {
   await createStore('events', proxy.url);
   await createStore('polling', plainProxy.url);
   ctx = createTestOperatorContext(kube);
-  controllers = createExternalSecretsControllers({ controllerClass: 'default' });
+  controllers = [...createExternalSecretsControllers({ controllerClass: 'default' }), createReloaderController({})];
   for (const c of controllers) await c.start(ctx);
 });
 
@@ -122,6 +126,37 @@ describe('event-driven refresh with read deduplication', () => {
     expect(read()).toBe(1);
     // One subscription for the store, however many ExternalSecrets.
     expect(proxy.openStreams()).toBe(1);
+  });
+
+  it('rolls a Deployment annotated for Reloader when the write reaches its Secret', async () => {
+    const deployments = { group: 'apps', version: 'v1', resource: 'deployments' };
+    await kube.client.create(
+      deployments,
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', annotations: { 'secret.reloader.stakater.com/reload': 'app-0' } },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'web:1', envFrom: [{ secretRef: { name: 'app-0' } }] }] },
+          },
+        },
+      },
+      { namespace: 'events' },
+    );
+    const envOf = (): string | undefined => {
+      const d = kube.store.tryGet(deploymentsType, 'events', 'web') as (KubeObject & { spec: { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } } }) | undefined;
+      return d?.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'STAKATER_APP_0_SECRET')?.value;
+    };
+    await kvPut('shared/db', { password: 'v2-reloaded' });
+    const first = await waitFor('the Deployment rolled', () => envOf());
+    // The roll follows the Secret's data change, never precedes it.
+    expect(secretValue('events', 'app-0', 'password')).toBe('v2-reloaded');
+    await kvPut('shared/db', { password: 'v2' });
+    await waitFor('the Deployment rolled again', () => (envOf() !== first ? true : undefined));
+    await waitFor('all 100 Secrets back at v2', () => (allHave('events', 'app', N, 'v2') ? true : undefined));
   });
 
   it('resubscribes after the event stream drops and catches up on a write made during the gap', async () => {
