@@ -155,8 +155,8 @@ export function outputFormat(flags: FlagValues, options: { allowRaw?: boolean } 
   }
 }
 
-/** The API client configured from the HTTP flags (unset flags fall back to the environment). */
-export function clientFromFlags(flags: FlagValues, env: NodeJS.ProcessEnv): Client {
+/** The client options the HTTP flags give (unset flags fall back to the environment). */
+export function clientOptionsFromFlags(flags: FlagValues, env: NodeJS.ProcessEnv): ClientOptions {
   const options: ClientOptions = { env };
   if (flags.isSet('address')) options.address = flags.string('address');
   if (flags.isSet('ca-cert')) options.caCert = flags.string('ca-cert');
@@ -167,6 +167,12 @@ export function clientFromFlags(flags: FlagValues, env: NodeJS.ProcessEnv): Clie
   if (flags.isSet('tls-server-name')) options.tlsServerName = flags.string('tls-server-name');
   if (flags.isSet('tls-skip-verify')) options.tlsSkipVerify = flags.bool('tls-skip-verify');
   if (flags.isSet('header')) options.headers = flags.map('header');
+  return options;
+}
+
+/** The API client configured from the HTTP flags (unset flags fall back to the environment). */
+export function clientFromFlags(flags: FlagValues, env: NodeJS.ProcessEnv): Client {
+  const options = clientOptionsFromFlags(flags, env);
   if (flags.has('wrap-ttl')) {
     const wrap = flags.duration('wrap-ttl');
     if (wrap < 0) throw new UsageError('invalid value for flag -wrap-ttl: must not be negative');

@@ -50,6 +50,17 @@ export function parseDurationSeconds(input: unknown): number {
   return sign * Math.trunc(total + 1e-9);
 }
 
+/**
+ * A controller's refresh interval in milliseconds (`refreshInterval: 1h`): whole seconds as
+ * `parseDurationSeconds` gives, except that a positive sub-second interval (`500ms`) is 1 s —
+ * truncating it to 0 would turn "often" into "once".
+ */
+export function parseRefreshIntervalMs(input: unknown): number {
+  const seconds = parseDurationSeconds(input);
+  if (seconds === 0 && /[1-9]/.test(String(input))) return 1000;
+  return seconds * 1000;
+}
+
 /** Formats seconds as Go's `time.Duration.String()` does (`"0s"`, `"1h0m0s"`, `"90s"` → `"1m30s"`). */
 export function formatDuration(totalSeconds: number): string {
   if (totalSeconds === 0) return '0s';

@@ -1,7 +1,7 @@
-import { subscribeEvents, type ClientOptions } from '../../api/index.js';
+import { subscribeEvents } from '../../api/index.js';
+import { clientOptionsFromFlags } from '../common-flags.js';
 import { defineCommand, expectArgs, fail } from '../command.js';
 import { UsageError } from '../exit.js';
-import type { FlagValues } from '../flags.js';
 
 export const command = defineCommand({
   path: ['events', 'subscribe'],
@@ -53,7 +53,7 @@ Usage: coffer events subscribe [-format=json] [-timeout=XYZs] [-filter=filterExp
     io.signals.on('SIGTERM', stop);
     const timer = timeoutSeconds > 0 ? setTimeout(stop, timeoutSeconds * 1000) : undefined;
     try {
-      const end = await subscribeEvents(clientOptions(flags, io.env), eventType, {
+      const end = await subscribeEvents(clientOptionsFromFlags(flags, io.env), eventType, {
         filter: flags.string('filter'),
         namespaces: flags.has('namespaces') ? flags.list('namespaces') : [],
         signal: abort.signal,
@@ -72,17 +72,3 @@ Usage: coffer events subscribe [-format=json] [-timeout=XYZs] [-filter=filterExp
   },
 });
 
-/** The HTTP flags as client options (the same ones `clientFromFlags` reads). */
-function clientOptions(flags: FlagValues, env: NodeJS.ProcessEnv): ClientOptions {
-  const options: ClientOptions = { env };
-  if (flags.isSet('address')) options.address = flags.string('address');
-  if (flags.isSet('ca-cert')) options.caCert = flags.string('ca-cert');
-  if (flags.isSet('ca-path')) options.caPath = flags.string('ca-path');
-  if (flags.isSet('client-cert')) options.clientCert = flags.string('client-cert');
-  if (flags.isSet('client-key')) options.clientKey = flags.string('client-key');
-  if (flags.isSet('namespace')) options.namespace = flags.string('namespace');
-  if (flags.isSet('tls-server-name')) options.tlsServerName = flags.string('tls-server-name');
-  if (flags.isSet('tls-skip-verify')) options.tlsSkipVerify = flags.bool('tls-skip-verify');
-  if (flags.isSet('header')) options.headers = flags.map('header');
-  return options;
-}

@@ -11,7 +11,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { UserError } from '../../../shared/errors.js';
-import { parseDurationSeconds } from '../../../shared/duration.js';
+import { parseRefreshIntervalMs } from '../../../shared/duration.js';
 import type { Logger } from '../../../shared/logger.js';
 import {
   ANNOTATION_DATA_HASH,
@@ -99,11 +99,7 @@ export interface ExternalSecretReconcilerOptions {
 
 /** `spec.refreshInterval` in ms (CRD default 1h); 0 = sync once. */
 export function refreshIntervalMs(es: ExternalSecret): number {
-  const raw = es.spec.refreshInterval ?? DEFAULT_REFRESH_INTERVAL;
-  const seconds = parseDurationSeconds(raw);
-  // parseDurationSeconds truncates: "500ms" must not become "once".
-  if (seconds === 0 && /[1-9]/.test(String(raw))) return 1000;
-  return seconds * 1000;
+  return parseRefreshIntervalMs(es.spec.refreshInterval ?? DEFAULT_REFRESH_INTERVAL);
 }
 
 /** ESO `shouldRefresh`, per refreshPolicy. */

@@ -16,7 +16,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
 import { UserError } from '../../../shared/errors.js';
-import { parseDurationSeconds } from '../../../shared/duration.js';
+import { parseRefreshIntervalMs } from '../../../shared/duration.js';
 import type { Logger } from '../../../shared/logger.js';
 import {
   CONDITION_READY,
@@ -72,11 +72,7 @@ export interface PushSecretReconcilerOptions {
 
 /** `spec.refreshInterval` in ms (CRD default 1h); 0 = push once. */
 export function pushRefreshMs(ps: PushSecret): number {
-  const raw = ps.spec.refreshInterval ?? DEFAULT_PUSH_REFRESH_INTERVAL;
-  const seconds = parseDurationSeconds(raw);
-  // parseDurationSeconds truncates: "500ms" must not become "once".
-  if (seconds === 0 && /[1-9]/.test(String(raw))) return 1000;
-  return seconds * 1000;
+  return parseRefreshIntervalMs(ps.spec.refreshInterval ?? DEFAULT_PUSH_REFRESH_INTERVAL);
 }
 
 /** ESO `shouldRefresh`. */
