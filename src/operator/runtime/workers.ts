@@ -43,7 +43,8 @@ export async function runWorkers(
         result = 'error';
         metrics.reconcileErrors.inc({ controller: name });
         queue.addRateLimited(key);
-        log.error({ key, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed');
+        // `object`, not `key`: the logger redacts fields named key.
+        log.error({ object: key, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed');
       } finally {
         endTimer();
         metrics.reconcileTotal.inc({ controller: name, result });

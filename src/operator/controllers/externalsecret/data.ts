@@ -5,6 +5,7 @@
  * The pure steps (`decodeValue`, `convertKeys`, `rewriteKeys`) are exported for tests.
  */
 import { NotFoundError, UserError } from '../../../shared/errors.js';
+import { assignOwn, putOwn } from '../../../shared/own-record.js';
 import { formatFloat } from '../../../shared/template/fmt.js';
 import { goJsonMarshal } from '../../../shared/template/go-json.js';
 import { compileGoRegexp, esoTemplateFuncs, parseTemplate, regexpReplaceAll as replaceAll, sprigFuncs } from '../../../shared/template/index.js';
@@ -64,7 +65,7 @@ export function convertKeys(data: Record<string, Uint8Array>, strategy: Conversi
       else key += strategy === 'Unicode' ? `_U${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}_` : '_';
     }
     if (Object.hasOwn(out, key)) throw new UserError(`secret name collision during conversion: ${key}`);
-    out[key] = v;
+    putOwn(out, key, v);
   }
   return out;
 }
@@ -226,7 +227,7 @@ export async function gatherData(es: ExternalSecret, clientFor: ClientFor, onMis
     const generatorRef = from.sourceRef?.generatorRef;
     if (generatorRef !== undefined) {
       if (generate === undefined) throw new UserError(`dataFrom[${i}]: generators are not supported`);
-      Object.assign(out, await generatedData(i, generatorRef, from.rewrite, generate));
+      assignOwn(out, await generatedData(i, generatorRef, from.rewrite, generate));
       continue;
     }
     const client = await clientFor(from.sourceRef?.storeRef);
@@ -270,7 +271,7 @@ export async function gatherData(es: ExternalSecret, clientFor: ClientFor, onMis
     validateKeys(renamed);
     const decoded = decodeMap(renamed, decoding);
     checkNullBytes(decoded, nullPolicy);
-    Object.assign(out, decoded);
+    assignOwn(out, decoded);
   }
 
   for (const [i, item] of (es.spec.data ?? []).entries()) {
@@ -289,7 +290,7 @@ export async function gatherData(es: ExternalSecret, clientFor: ClientFor, onMis
     if (value === undefined) continue;
     const decoded = decodeValue(value, ref.decodingStrategy, item.secretKey);
     checkNullBytes({ [item.secretKey]: decoded }, ref.nullBytePolicy);
-    out[item.secretKey] = decoded;
+    putOwn(out, item.secretKey, decoded);
   }
   return out;
 }

@@ -5,6 +5,7 @@
  * strings ESO computes, or each would see the other's Secrets as tampered with.
  */
 import { createHash } from 'node:crypto';
+import { putOwn } from '../../../shared/own-record.js';
 
 /** Go's fmt sorts map keys byte-wise (UTF-8), not by UTF-16 code unit. */
 function goSortedKeys(map: Readonly<Record<string, unknown>>): string[] {
@@ -51,12 +52,12 @@ export function syncedResourceVersion(meta: { generation?: number; labels?: Reco
 /** A Secret's `data` (base64 strings) as bytes. */
 export function secretDataBytes(data: Readonly<Record<string, string>> | undefined): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
-  for (const [k, v] of Object.entries(data ?? {})) out[k] = new Uint8Array(Buffer.from(v, 'base64'));
+  for (const [k, v] of Object.entries(data ?? {})) putOwn(out, k, new Uint8Array(Buffer.from(v, 'base64')));
   return out;
 }
 
 export function secretDataBase64(data: Readonly<Record<string, Uint8Array>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of Object.keys(data).sort()) out[k] = Buffer.from(data[k] ?? new Uint8Array()).toString('base64');
+  for (const k of Object.keys(data).sort()) putOwn(out, k, Buffer.from(data[k] ?? new Uint8Array()).toString('base64'));
   return out;
 }

@@ -17,6 +17,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
 import { UserError } from '../../../shared/errors.js';
 import { parseRefreshIntervalMs } from '../../../shared/duration.js';
+import { putOwn } from '../../../shared/own-record.js';
 import type { Logger } from '../../../shared/logger.js';
 import {
   CONDITION_READY,
@@ -99,7 +100,7 @@ export function reverseKeys(strategy: PushSecretConversionStrategy | undefined, 
       return cp <= 0x10ffff ? String.fromCodePoint(cp) : _m;
     });
     if (Object.hasOwn(out, key)) throw new UserError(`could not apply conversion strategy to keys: secret name collision during conversion: ${key}`);
-    out[key] = v;
+    putOwn(out, key, v);
   }
   return out;
 }

@@ -180,7 +180,7 @@ export function createReloaderReconciler(deps: ReloaderReconcilerDeps): Reconcil
     async reconcile(key: string) {
       const parsed = parseSourceKey(key);
       if (parsed === undefined) {
-        logger.warn({ key }, 'ignoring malformed reloader key');
+        logger.warn({ object: key }, 'ignoring malformed reloader key');
         return;
       }
       const { kind, namespace, name } = parsed;

@@ -77,6 +77,8 @@ export interface StoreVerdict {
   status: 'True' | 'False';
   reason: string;
   message: string;
+  /** What the event says when it differs from the condition (ESO keeps error details out of status). */
+  eventMessage?: string;
 }
 
 /** Runs ESO's three validation stages; never throws. */
@@ -91,17 +93,22 @@ export async function validateStore(store: GenericStore, providers: Readonly<Rec
   } catch (err) {
     return { status: 'False', reason: REASON_STORE_INVALID_PROVIDER_CONFIG, message: `invalid provider config: ${(err as Error).message}` };
   }
+  // As ESO: a client that cannot be made (for vault: the login is refused) is a provider-config
+  // problem; a client whose validation fails is a validation failure. Details go to the event.
+  let client: Awaited<ReturnType<Provider['newClient']>>;
   try {
-    const client = await provider.newClient(ref, { kube: ctx.client, namespace: store.metadata.namespace ?? '', logger: ctx.logger });
-    try {
-      const result = await client.validate();
-      if (result === 'Error') return { status: 'False', reason: REASON_STORE_VALIDATION_FAILED, message: 'unable to validate store' };
-      if (result === 'Unknown') return { status: 'True', reason: REASON_STORE_VALIDATION_UNKNOWN, message: 'unable to validate store' };
-    } finally {
-      await client.close();
-    }
+    client = await provider.newClient(ref, { kube: ctx.client, namespace: store.metadata.namespace ?? '', logger: ctx.logger });
   } catch (err) {
-    return { status: 'False', reason: REASON_STORE_VALIDATION_FAILED, message: `unable to validate store: ${(err as Error).message}` };
+    return { status: 'False', reason: REASON_STORE_INVALID_PROVIDER_CONFIG, message: 'unable to create client', eventMessage: (err as Error).message };
+  }
+  try {
+    const result = await client.validate();
+    if (result === 'Error') return { status: 'False', reason: REASON_STORE_VALIDATION_FAILED, message: 'unable to validate store' };
+    if (result === 'Unknown') return { status: 'True', reason: REASON_STORE_VALIDATION_UNKNOWN, message: 'unable to validate store' };
+  } catch (err) {
+    return { status: 'False', reason: REASON_STORE_VALIDATION_FAILED, message: 'unable to validate store', eventMessage: (err as Error).message };
+  } finally {
+    await client.close().catch(() => undefined);
   }
   return { status: 'True', reason: REASON_STORE_VALID, message: MSG_STORE_VALIDATED };
 }
@@ -160,7 +167,7 @@ export function createStoreReconciler(options: StoreReconcilerOptions): Reconcil
         if (err instanceof KubeRequestError && (err.status === 409 || err.status === 404)) return { requeueAfterMs: 1000 };
         throw err;
       }
-      if (verdict.status === 'False') options.events.event(store, 'Warning', verdict.reason, verdict.message);
+      if (verdict.status === 'False') options.events.event(store, 'Warning', verdict.reason, verdict.eventMessage ?? verdict.message);
       else options.events.event(store, 'Normal', verdict.reason, verdict.message);
     }
     return { requeueAfterMs: storeRequeueMs(store) };
