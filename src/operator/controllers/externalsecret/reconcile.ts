@@ -314,7 +314,12 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     // A spec change (or a first sync) takes a read at most a second old — ExternalSecrets created
     // together share it; a periodic refresh accepts a read another ExternalSecret made within its
     // own interval. Change events drop changed keys from the cache either way.
-    const maxAgeMs = es.status?.syncedResourceVersion !== syncedResourceVersion(es.metadata) ? Math.min(1000, interval) : interval;
+    // A metadata-only change at the synced generation is a manual refresh (`force-sync`): as in
+    // ESO it reads the provider, so a value written just before it arrives.
+    const lastSynced = es.status?.syncedResourceVersion;
+    const currentVersion = syncedResourceVersion(es.metadata);
+    const forced = lastSynced !== undefined && lastSynced !== currentVersion && lastSynced.startsWith(`${es.metadata.generation ?? 0}-`);
+    const maxAgeMs = forced ? 0 : lastSynced !== currentVersion ? Math.min(1000, interval) : interval;
     const clientFor = (ref: SecretStoreRef | undefined): Promise<SecretsClient> => {
       const id = `${ref?.kind ?? es.spec.secretStoreRef?.kind ?? 'SecretStore'}/${ref?.name ?? es.spec.secretStoreRef?.name ?? ''}`;
       let c = clients.get(id);
