@@ -14,6 +14,7 @@ import { AUTHZ_DEFAULTS, runAuthzBench } from './authz.js';
 import { backgroundCpuCores, killAllChildren, RESULTS_DIR, selectServerBuild, type ServerBuild } from './harness.js';
 import { KV_DEFAULTS, runKvBench } from './kv.js';
 import { DATABASE_DEFAULTS, runDatabaseBench } from './database.js';
+import { EVENTS_DEFAULTS, runEventsBench } from './events.js';
 import { LEASES_DEFAULTS, runLeasesBench } from './leases.js';
 import { LOGINS_DEFAULTS, runLoginsBench } from './logins.js';
 import { PKI_DEFAULTS, runPkiBench } from './pki.js';
@@ -146,6 +147,20 @@ const BENCHMARKS: Benchmark[] = [
       return { ...report };
     },
   },
+  {
+    name: 'events',
+    description: 'sys/events/subscribe under KV v2 write load: events/s to 1, 10, 100 subscribers, write throughput vs no subscribers',
+    run: async (s) => {
+      const report = await runEventsBench({
+        ...EVENTS_DEFAULTS,
+        durationSec: s.durationSec ?? EVENTS_DEFAULTS.durationSec,
+        warmupSec: s.warmupSec ?? EVENTS_DEFAULTS.warmupSec,
+        connections: s.connections ?? EVENTS_DEFAULTS.connections,
+      });
+      return { ...report };
+    },
+  },
+  { name: 'operator', description: 'ExternalSecret operator (built CLI) on the test Kubernetes API + a coffer server: cold sync of 1,000 ExternalSecrets (--keys n) vs a bare loop, steady-state KV reads and API requests, propagation p50/p99, RSS', run: async (s) => ({ ...(await (await import('./operator.js')).runOperatorBenchFromSettings(s)) }) },
 ];
 
 /** Background load (in cores) above which the run is flagged as unreliable. */
