@@ -456,7 +456,10 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     }
     // The new generated credentials are in the Secret: revoke the ones they replaced.
     await generated?.commit(objectKey(es));
-    if (creationPolicy === 'Owner') await collectRenamed(es, targetName);
+    // Only after a rename (the last bound name differs): a LIST per sync costs more than the
+    // sync itself at 10,000 ExternalSecrets.
+    const previousTarget = es.status?.binding?.name;
+    if (creationPolicy === 'Owner' && previousTarget !== undefined && previousTarget !== targetName) await collectRenamed(es, targetName);
     await writeStatus(es, synced(REASON_SECRET_SYNCED, MSG_SECRET_SYNCED, true));
     return later;
   }
