@@ -93,6 +93,10 @@ export function createExternalSecretController(options: ExternalSecretController
       refresh = eventRefresh;
       const reconciler = createExternalSecretReconciler({
         refresh: eventRefresh,
+        cache: {
+          externalSecret: (namespace, name) => esInformer.get(namespace, name),
+          store: (kind, namespace, name) => (kind === 'ClusterSecretStore' ? clusterStores.get(undefined, name) : stores.get(namespace, name)),
+        },
         client: ctx.client,
         providers: options.providers,
         events: ctx.events,

@@ -95,6 +95,16 @@ export interface ExternalSecretReconcilerOptions {
   generators?: GeneratorRegistry;
   /** Read deduplication and event-driven refresh (the controller passes one; absent in unit tests). */
   refresh?: EventRefresh;
+  /**
+   * The controller's informer caches: ExternalSecrets and stores are read from them, as
+   * controller-runtime's cached client does, saving two GETs per sync; a miss falls back to a GET.
+   */
+  cache?: ReconcilerCache;
+}
+
+export interface ReconcilerCache {
+  externalSecret(namespace: string | undefined, name: string): ExternalSecret | undefined;
+  store(kind: 'SecretStore' | 'ClusterSecretStore', namespace: string, name: string): GenericStore | undefined;
 }
 
 /** `spec.refreshInterval` in ms (CRD default 1h); 0 = sync once. */
@@ -219,12 +229,20 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
       metrics.setCondition({ namespace: es.metadata.namespace ?? '', name: es.metadata.name }, previous, next);
     }
     if (isDeepStrictEqual(status, es.status ?? {})) return;
+    const conflictOrGone = (err: unknown): boolean => err instanceof KubeRequestError && (err.status === 409 || err.status === 404);
     try {
       await client.replaceStatus(externalSecretsResource, { ...es, status });
     } catch (err) {
-      // A newer version is on its way through the watch; it will be reconciled.
-      if (err instanceof KubeRequestError && (err.status === 409 || err.status === 404)) return;
-      throw err;
+      if (!conflictOrGone(err)) throw err;
+      // The object came from the informer cache and someone (often our own previous status
+      // write) moved it on. A status-only change wakes nobody, so write this sync's status onto
+      // the current version — unless the spec changed, which queues a fresh reconcile anyway.
+      if ((err as KubeRequestError).status === 404) return;
+      const current = await client.get<ExternalSecret>(externalSecretsResource, es.metadata.namespace, es.metadata.name);
+      if (current === null || current.metadata.generation !== es.metadata.generation) return;
+      await client.replaceStatus(externalSecretsResource, { ...current, status }).catch((again: unknown) => {
+        if (!conflictOrGone(again)) throw again;
+      });
     }
   }
 
@@ -255,10 +273,12 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
     const kind = ref?.kind ?? 'SecretStore';
     const name = ref?.name ?? '';
     const ns = es.metadata.namespace ?? '';
+    const cached = options.cache?.store(kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore', ns, name);
     const store =
-      kind === 'ClusterSecretStore'
+      cached ??
+      (kind === 'ClusterSecretStore'
         ? await client.get<GenericStore>(clusterSecretStoresResource, undefined, name)
-        : await client.get<GenericStore>(secretStoresResource, ns, name);
+        : await client.get<GenericStore>(secretStoresResource, ns, name));
     if (store === null) throw new UserError(`could not get store: ${kind} ${JSON.stringify(name)} not found`);
     if (kind === 'ClusterSecretStore' && (store.spec?.conditions ?? []).length > 0) {
       const nsObj = await client.get<KubeObject>(NAMESPACES_RESOURCE, undefined, ns);
@@ -483,7 +503,7 @@ export function createExternalSecretReconciler(options: ExternalSecretReconciler
       let gone = false;
       let threw = false;
       try {
-        const es = await client.get<ExternalSecret>(externalSecretsResource, namespace, name);
+        const es = options.cache?.externalSecret(namespace, name) ?? (await client.get<ExternalSecret>(externalSecretsResource, namespace, name));
         if (es === null) {
           gone = true;
           options.refresh?.forget(key);
