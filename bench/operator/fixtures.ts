@@ -11,19 +11,9 @@ import type { KubeObject, KubeTestServer, ResourceType } from '../../test/suppor
 import { DEFAULT_CRD_DIR, applyCrds } from '../../test/support/kube/crds.js';
 import { registerOperatorResources } from '../../test/support/kube/operator-resources.js';
 import { vaultCall } from '../harness.js';
+import { CES_TYPE, CSS_TYPE, ES_TYPE, SS_TYPE, esoType } from '../../test/support/kube/eso-types.js';
+export { ES_TYPE, SS_TYPE, CSS_TYPE } from '../../test/support/kube/eso-types.js';
 
-const crd = (resource: string, kind: string, namespaced: boolean): ResourceType => ({
-  group: 'external-secrets.io',
-  version: 'v1',
-  resource,
-  kind,
-  namespaced,
-  statusSubresource: true,
-  returnDeletedObject: true,
-});
-export const ES_TYPE = crd('externalsecrets', 'ExternalSecret', true);
-export const SS_TYPE = crd('secretstores', 'SecretStore', true);
-export const CSS_TYPE = crd('clustersecretstores', 'ClusterSecretStore', false);
 
 /** `shared`: N/10 remote keys, each read by 10 ExternalSecrets; `unique`: one key per ExternalSecret. */
 export type Layout = 'shared' | 'unique';
@@ -55,8 +45,8 @@ export const isExternalSecretType = (type: ResourceType): boolean => type.group 
 
 /** What the operator may watch besides the three types the benchmark uses. */
 const OTHER_ESO_TYPES: ResourceType[] = [
-  crd('clusterexternalsecrets', 'ClusterExternalSecret', false),
-  { ...crd('pushsecrets', 'PushSecret', true), version: 'v1alpha1' },
+  CES_TYPE,
+  { ...esoType('pushsecrets', 'PushSecret', true), version: 'v1alpha1' },
 ];
 
 /**

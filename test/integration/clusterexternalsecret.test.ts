@@ -8,21 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterExternalSecretController } from '../../src/operator/controllers/clusterexternalsecret/index.js';
 import type { OperatorController } from '../../src/operator/runtime/index.js';
-import { startKubeTestServer, type KubeObject, type KubeTestServer, type ResourceType } from '../support/kube/index.js';
+import { startKubeTestServer, type KubeObject, type KubeTestServer } from '../support/kube/index.js';
 import { createTestOperatorContext, type TestOperatorContext } from './sealedsecret-controller-context.js';
+import { CES_TYPE, ES_TYPE, gvr } from '../support/kube/eso-types.js';
 
-const crd = (resource: string, kind: string, namespaced: boolean): ResourceType => ({
-  group: 'external-secrets.io',
-  version: 'v1',
-  resource,
-  kind,
-  namespaced,
-  statusSubresource: true,
-  returnDeletedObject: true,
-});
-const ES_TYPE = crd('externalsecrets', 'ExternalSecret', true);
-const CES_TYPE = crd('clusterexternalsecrets', 'ClusterExternalSecret', false);
-const ref = (t: ResourceType): { group: string; version: string; resource: string } => ({ group: t.group, version: t.version, resource: t.resource });
+const ref = gvr;
 const NS = { group: '', version: 'v1', resource: 'namespaces' };
 
 interface CesStatus {

@@ -10,21 +10,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExternalSecretsControllers } from '../../src/operator/controllers/externalsecret/index.js';
 import type { OperatorController } from '../../src/operator/runtime/index.js';
-import { applyCrds, startKubeTestServer, type KubeObject, type KubeTestServer, type ResourceType } from '../support/kube/index.js';
+import { applyCrds, startKubeTestServer, type KubeObject, type KubeTestServer } from '../support/kube/index.js';
+import { ES_TYPE as ES, SS_TYPE as SS, gvr } from '../support/kube/eso-types.js';
 import { createTestOperatorContext, type TestOperatorContext } from './sealedsecret-controller-context.js';
 
-const esoType = (resource: string, kind: string): ResourceType => ({
-  group: 'external-secrets.io',
-  version: 'v1',
-  resource,
-  kind,
-  namespaced: true,
-  statusSubresource: true,
-  returnDeletedObject: true,
-});
-const ES = esoType('externalsecrets', 'ExternalSecret');
-const SS = esoType('secretstores', 'SecretStore');
-const gvr = (t: ResourceType): { group: string; version: string; resource: string } => ({ group: t.group, version: t.version, resource: t.resource });
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 
 // map[password:[115 51 99 114 101 116] username:[97 112 112]] → sha3-224 (Python hashlib)

@@ -9,20 +9,9 @@ import { createExternalSecretsControllers, createdByHash, dataHash } from '../..
 import type { OperatorController } from '../../src/operator/runtime/index.js';
 import { applyCrds, startKubeTestServer, type KubeObject, type KubeTestServer, type ResourceType } from '../support/kube/index.js';
 import { createTestOperatorContext, type TestOperatorContext } from './sealedsecret-controller-context.js';
+import { ES_TYPE, SS_TYPE, CSS_TYPE, gvr } from '../support/kube/eso-types.js';
 
-const crd = (resource: string, kind: string, namespaced: boolean): ResourceType => ({
-  group: 'external-secrets.io',
-  version: 'v1',
-  resource,
-  kind,
-  namespaced,
-  statusSubresource: true,
-  returnDeletedObject: true,
-});
-const ES_TYPE = crd('externalsecrets', 'ExternalSecret', true);
-const SS_TYPE = crd('secretstores', 'SecretStore', true);
-const CSS_TYPE = crd('clustersecretstores', 'ClusterSecretStore', false);
-const ref = (t: ResourceType): { group: string; version: string; resource: string } => ({ group: t.group, version: t.version, resource: t.resource });
+const ref = gvr;
 
 let kube: KubeTestServer;
 let ctx: TestOperatorContext;
