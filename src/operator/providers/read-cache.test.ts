@@ -103,6 +103,30 @@ describe('ReadCache', () => {
     expect(backend.reads).toBe(4);
   });
 
+  it('drops a read still in flight when an event names any path of its scope, and only its scope', async () => {
+    const cache = new ReadCache();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let loads = 0;
+    const load = async (): Promise<{ value: string; paths: { exact: string } }> => {
+      loads++;
+      await gate;
+      return { value: `v${loads}`, paths: { exact: 'kv/data/a' } };
+    };
+    const first = cache.read('s', 'a', 60_000, load);
+    const other = cache.read('t', 'a', 60_000, load);
+    expect(cache.invalidatePath('s', 'kv/data/unrelated')).toBe(1);
+    release();
+    await Promise.all([first, other]);
+    // The dropped entry reloads; the other scope's entry survived.
+    await cache.read('s', 'a', 60_000, load);
+    await cache.read('t', 'a', 60_000, load);
+    expect(loads).toBe(3);
+    expect(cache.invalidatePath('t', 'kv/data/a')).toBe(1);
+    expect(cache.invalidateScope('s')).toBe(1);
+    expect(cache.size).toBe(0);
+  });
+
   it('never returns a value older than the reader allows (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ advance: fc.integer({ min: 0, max: 50 }), maxAge: fc.integer({ min: 0, max: 100 }), write: fc.boolean() }), { maxLength: 40 }), async (steps) => {

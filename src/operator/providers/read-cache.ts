@@ -22,8 +22,17 @@ export interface ReadPaths {
 interface Entry {
   value: Promise<unknown>;
   loadedAt: number;
+  scope: string;
   /** Known once the client that loads the entry exists (it computes the canonical path). */
   paths: ReadPaths | undefined;
+}
+
+/** A scope's entries by how an event finds them: by exact path, or by a scan of the few others. */
+interface ScopeIndex {
+  all: Set<string>;
+  exact: Map<string, Set<string>>;
+  /** Entries still loading (path unknown) and prefix reads (`find`): scanned on every event. */
+  scanned: Set<string>;
 }
 
 export interface ReadCacheStats {
@@ -39,7 +48,9 @@ export interface ReadCacheOptions {
 }
 
 export class ReadCache {
+  /** By `scope \0 id`, in insertion order (eviction drops the oldest). */
   private readonly entries = new Map<string, Entry>();
+  private readonly scopes = new Map<string, ScopeIndex>();
   private readonly maxEntries: number;
   private readonly now: () => number;
   readonly stats: ReadCacheStats = { hits: 0, loads: 0, invalidations: 0 };
@@ -65,55 +76,95 @@ export class ReadCache {
       return entry.value as Promise<{ value: T; paths: ReadPaths }>;
     }
     this.stats.loads++;
-    const fresh: Entry = { value: Promise.resolve(), loadedAt: this.now(), paths: undefined };
+    const fresh: Entry = { value: Promise.resolve(), loadedAt: this.now(), scope, paths: undefined };
     const value = load().then((result) => {
+      if (this.entries.get(key) === fresh) {
+        // Loaded: index it under its exact path (prefix reads stay in the scanned set).
+        const idx = this.scopes.get(scope);
+        if (idx !== undefined && result.paths.prefix === undefined) {
+          idx.scanned.delete(key);
+          if (result.paths.exact !== undefined) addTo(idx.exact, result.paths.exact, key);
+        }
+      }
       fresh.paths = result.paths;
       return result;
     });
     fresh.value = value;
-    this.entries.delete(key);
+    this.remove(key);
     this.entries.set(key, fresh);
+    const idx = this.scopeIndex(scope);
+    idx.all.add(key);
+    idx.scanned.add(key);
     // Failures are not cached: the next reader tries again (and reports its own error).
     value.catch(() => {
-      if (this.entries.get(key) === fresh) this.entries.delete(key);
+      if (this.entries.get(key) === fresh) this.remove(key);
     });
     if (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
+      if (oldest.done !== true) this.remove(oldest.value);
     }
     return value;
   }
 
   /** Drops the entries of `scope` read from `path` (or from a prefix of it). Returns how many. */
   invalidatePath(scope: string, path: string): number {
-    const head = `${scope}\u0000`;
-    let dropped = 0;
-    for (const [key, entry] of this.entries) {
-      if (!key.startsWith(head)) continue;
+    const idx = this.scopes.get(scope);
+    if (idx === undefined) return 0;
+    const doomed = new Set(idx.exact.get(path) ?? []);
+    for (const key of idx.scanned) {
       // An entry still loading may be reading the old value: drop it too.
-      const p = entry.paths;
-      if (p === undefined || p.exact === path || (p.prefix !== undefined && path.startsWith(p.prefix))) {
-        this.entries.delete(key);
-        dropped++;
-      }
+      const p = this.entries.get(key)?.paths;
+      if (p === undefined || p.exact === path || (p.prefix !== undefined && path.startsWith(p.prefix))) doomed.add(key);
     }
-    this.stats.invalidations += dropped;
-    return dropped;
+    for (const key of doomed) this.remove(key);
+    this.stats.invalidations += doomed.size;
+    return doomed.size;
   }
 
   /** Drops every entry of `scope` (a lost event stream: anything may have changed). */
   invalidateScope(scope: string): number {
-    const head = `${scope}\u0000`;
-    let dropped = 0;
-    for (const key of this.entries.keys()) {
-      if (key.startsWith(head)) {
-        this.entries.delete(key);
-        dropped++;
-      }
-    }
-    this.stats.invalidations += dropped;
-    return dropped;
+    const idx = this.scopes.get(scope);
+    if (idx === undefined) return 0;
+    const keys = [...idx.all];
+    for (const key of keys) this.remove(key);
+    this.stats.invalidations += keys.length;
+    return keys.length;
   }
+
+  private scopeIndex(scope: string): ScopeIndex {
+    let idx = this.scopes.get(scope);
+    if (idx === undefined) {
+      idx = { all: new Set(), exact: new Map(), scanned: new Set() };
+      this.scopes.set(scope, idx);
+    }
+    return idx;
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    const idx = this.scopes.get(entry.scope);
+    if (idx === undefined) return;
+    idx.all.delete(key);
+    idx.scanned.delete(key);
+    const exact = entry.paths?.exact;
+    if (exact !== undefined) {
+      const set = idx.exact.get(exact);
+      set?.delete(key);
+      if (set?.size === 0) idx.exact.delete(exact);
+    }
+    if (idx.all.size === 0) this.scopes.delete(entry.scope);
+  }
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
 }
 
 /** Canonical path of a remote key, as change events name it (see `SecretsClient.canonicalPath`). */
