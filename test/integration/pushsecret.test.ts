@@ -113,6 +113,9 @@ describe('PushSecret controller with the fake provider', () => {
   const passEntry = { match: { secretKey: 'pass', remoteRef: { remoteKey: 'app/pass' } } };
 
   it('pushes the Secret keys and reports them (Synced, syncedPushSecrets, finalizer, event)', async () => {
+    // No PushSecret yet: the controller does not cache the cluster's Secrets.
+    const secretLists = (): number => kube.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/secrets')).length;
+    expect(secretLists()).toBe(0);
     await createPushSecret('ps', { refreshInterval: '1h', deletionPolicy: 'Delete', secretStoreRefs: [store], selector: { secret: { name: 'src' } }, data: [userEntry, passEntry] });
     const cond = await waitFor('Ready', () => (ready('ps')?.status === 'True' ? ready('ps') : undefined));
     expect(cond).toMatchObject({ reason: 'Synced', message: 'PushSecret synced successfully' });
@@ -124,6 +127,7 @@ describe('PushSecret controller with the fake provider', () => {
     expect(st.refreshTime).toMatch(/Z$/);
     expect(ps('ps')?.metadata.finalizers).toEqual(['pushsecret.externalsecrets.io/finalizer']);
     await waitFor('the Synced event', () => ctx.recorded.find((e) => e.key === `${NS}/ps` && e.type === 'Normal' && e.reason === 'Synced'));
+    expect(secretLists()).toBeGreaterThan(0);
   });
 
   it('re-pushes as soon as the source Secret changes (refreshInterval is 1h)', async () => {

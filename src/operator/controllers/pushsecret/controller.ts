@@ -70,13 +70,20 @@ export function createPushSecretController(options: PushSecretControllerOptions)
       queue = q;
       const ns = ctx.namespace !== undefined ? { namespace: ctx.namespace } : {};
       const psInformer = ctx.informer<PushSecret>(pushSecretsResource, ns);
-      psInformer.on('add', (obj) => q.add(objectKey(obj)));
+      // Watching every Secret costs memory proportional to the cluster's Secrets, so the cache
+      // starts with the first PushSecret: clusters that never push pay nothing for it.
+      const secrets = ctx.informer<SecretObject>(SECRETS_RESOURCE, ns);
+      let secretsSynced: Promise<void> | undefined;
+      const secretsReady = (): Promise<void> => (secretsSynced ??= secrets.start());
+      psInformer.on('add', (obj) => {
+        secretsReady().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'cannot watch Secrets for PushSecrets'));
+        q.add(objectKey(obj));
+      });
       psInformer.on('update', (obj, old) => {
         if (psChanged(obj, old)) q.add(objectKey(obj));
       });
 
       // A change of a source Secret is pushed at once, not at the next refreshInterval.
-      const secrets = ctx.informer<SecretObject>(SECRETS_RESOURCE, ns);
       const onSecret = (secret: SecretObject, old?: SecretObject): void => {
         if (old !== undefined && isDeepStrictEqual(secret.data ?? {}, old.data ?? {}) && isDeepStrictEqual(secret.metadata.labels ?? {}, old.metadata.labels ?? {})) return;
         for (const ps of psInformer.list(secret.metadata.namespace)) {
@@ -101,15 +108,22 @@ export function createPushSecretController(options: PushSecretControllerOptions)
       clusterStores.on('add', onStore('ClusterSecretStore'));
       clusterStores.on('update', onStore('ClusterSecretStore'));
 
-      await Promise.all([psInformer.start(), secrets.start(), stores.start(), clusterStores.start()]);
+      await Promise.all([psInformer.start(), stores.start(), clusterStores.start()]);
+      if (psInformer.list().length > 0) await secretsReady();
       const reconciler = createPushSecretReconciler({
         client: ctx.client,
         providers: options.providers,
         events: ctx.events,
         logger,
         secrets: {
-          get: (namespace, name) => Promise.resolve(secrets.get(namespace, name) ?? null),
-          list: (namespace) => Promise.resolve(secrets.list(namespace)),
+          get: async (namespace, name) => {
+            await secretsReady();
+            return secrets.get(namespace, name) ?? null;
+          },
+          list: async (namespace) => {
+            await secretsReady();
+            return secrets.list(namespace);
+          },
         },
         ...(options.controllerClass !== undefined ? { controllerClass: options.controllerClass } : {}),
         ...(options.now !== undefined ? { now: options.now } : {}),
