@@ -6,19 +6,11 @@
  * Our own status writes do not (no loop); periodic refreshes come from `requeueAfterMs`.
  */
 import { isDeepStrictEqual } from 'node:util';
-import {
-  LABEL_MANAGED,
-  LABEL_MANAGED_VALUE,
-  clusterSecretStoresResource,
-  externalSecretsResource,
-  secretStoresResource,
-  type ExternalSecret,
-  type GenericStore,
-} from '../../apis/external-secrets/index.js';
+import { LABEL_MANAGED, LABEL_MANAGED_VALUE, externalSecretsResource, type ExternalSecret } from '../../apis/external-secrets/index.js';
 import type { GeneratorRegistry } from '../../generators/index.js';
 import type { Provider } from '../../providers/index.js';
 import { objectKey, type KubeObject, type OperatorContext, type OperatorController, type WorkQueue } from '../../runtime/types.js';
-import { isStoreReady } from '../secretstore/index.js';
+import { watchStoresTurningReady } from '../secretstore/index.js';
 import { createExternalSecretMetrics } from './metrics.js';
 import { EventRefresh } from './event-refresh.js';
 import { SECRETS_RESOURCE, createExternalSecretReconciler } from './reconcile.js';
@@ -74,19 +66,12 @@ export function createExternalSecretController(options: ExternalSecretController
       secrets.on('delete', onSecret);
 
       // A store turning Ready releases the ExternalSecrets its flood gate held back.
-      const onStore = (kind: 'SecretStore' | 'ClusterSecretStore') => (store: GenericStore, old?: GenericStore) => {
-        if (!isStoreReady(store) || (old !== undefined && isStoreReady(old))) return;
+      const { stores, clusterStores } = watchStoresTurningReady(ctx, (kind, store) => {
         for (const es of esInformer.list(kind === 'SecretStore' ? store.metadata.namespace : undefined)) {
           const ref = es.spec.secretStoreRef;
           if ((ref?.kind ?? 'SecretStore') === kind && ref?.name === store.metadata.name) q.add(objectKey(es));
         }
-      };
-      const stores = ctx.informer<GenericStore>(secretStoresResource, ns);
-      stores.on('add', onStore('SecretStore'));
-      stores.on('update', onStore('SecretStore'));
-      const clusterStores = ctx.informer<GenericStore>(clusterSecretStoresResource);
-      clusterStores.on('add', onStore('ClusterSecretStore'));
-      clusterStores.on('update', onStore('ClusterSecretStore'));
+      });
 
       await Promise.all([esInformer.start(), secrets.start(), stores.start(), clusterStores.start()]);
       const eventRefresh = new EventRefresh({ requeue: (key) => q.add(key), logger });

@@ -7,18 +7,11 @@
  * cache, so an unchanged PushSecret costs no API request.
  */
 import { isDeepStrictEqual } from 'node:util';
-import {
-  clusterSecretStoresResource,
-  matchesLabelSelector,
-  pushSecretsResource,
-  secretStoresResource,
-  type GenericStore,
-  type PushSecret,
-} from '../../apis/external-secrets/index.js';
+import { matchesLabelSelector, pushSecretsResource, type GenericStore, type PushSecret } from '../../apis/external-secrets/index.js';
 import type { Provider } from '../../providers/index.js';
 import { objectKey, type OperatorContext, type OperatorController, type WorkQueue } from '../../runtime/types.js';
 import { SECRETS_RESOURCE, type SecretObject } from '../externalsecret/reconcile.js';
-import { isStoreReady } from '../secretstore/index.js';
+import { watchStoresTurningReady } from '../secretstore/index.js';
 import { createPushSecretReconciler } from './reconcile.js';
 
 export const PUSH_SECRETS_CONTROLLER_NAME = 'push-secrets';
@@ -95,18 +88,11 @@ export function createPushSecretController(options: PushSecretControllerOptions)
       secrets.on('delete', (s) => onSecret(s));
 
       // A store turning Ready releases the PushSecrets its flood gate held back.
-      const onStore = (kind: 'SecretStore' | 'ClusterSecretStore') => (store: GenericStore, old?: GenericStore) => {
-        if (!isStoreReady(store) || (old !== undefined && isStoreReady(old))) return;
+      const { clusterStores, stores } = watchStoresTurningReady(ctx, (kind, store) => {
         for (const ps of psInformer.list(kind === 'SecretStore' ? store.metadata.namespace : undefined)) {
           if (referencesStore(ps, kind, store)) q.add(objectKey(ps));
         }
-      };
-      const stores = ctx.informer<GenericStore>(secretStoresResource, ns);
-      stores.on('add', onStore('SecretStore'));
-      stores.on('update', onStore('SecretStore'));
-      const clusterStores = ctx.informer<GenericStore>(clusterSecretStoresResource);
-      clusterStores.on('add', onStore('ClusterSecretStore'));
-      clusterStores.on('update', onStore('ClusterSecretStore'));
+      });
 
       await Promise.all([psInformer.start(), stores.start(), clusterStores.start()]);
       if (psInformer.list().length > 0) await secretsReady();

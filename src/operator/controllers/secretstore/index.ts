@@ -12,3 +12,4 @@ export {
 } from './reconcile.js';
 export { createSecretStoreController, type SecretStoreControllerOptions } from './controller.js';
 export { createStoreMetrics, type StoreMetrics } from './metrics.js';
+export { watchStoresTurningReady, type StoreInformers, type StoreKind } from './ready-watch.js';
