@@ -4,14 +4,14 @@
  * Secrets, the ExternalSecrets (created straight in the store: no API load before the
  * operator starts), the KV v2 keys and a read-only token in the Coffer server, a kubeconfig.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { KubeObject, KubeTestServer, ResourceType } from '../../test/support/kube/index.js';
 import { DEFAULT_CRD_DIR, applyCrds } from '../../test/support/kube/crds.js';
 import { registerOperatorResources } from '../../test/support/kube/operator-resources.js';
 import { vaultCall } from '../harness.js';
 import { CES_TYPE, CSS_TYPE, ES_TYPE, SS_TYPE, esoType } from '../../test/support/kube/eso-types.js';
+export { writeKubeconfig } from '../../test/support/kube/kubeconfig-file.js';
 export { ES_TYPE, SS_TYPE, CSS_TYPE } from '../../test/support/kube/eso-types.js';
 
 
@@ -111,26 +111,6 @@ export function externalSecret(obj: BenchObject, layout: Layout, refreshInterval
       data: [{ secretKey: 'value', remoteRef: { key: keyPath(layout, obj.key), property: 'value' } }],
     },
   };
-}
-
-/** A kubeconfig for the test server with its admin token (file mode 0600). */
-export function writeKubeconfig(dir: string, kube: KubeTestServer): string {
-  const caFile = join(dir, 'ca.pem');
-  writeFileSync(caFile, kube.caPem);
-  const path = join(dir, 'kubeconfig');
-  writeFileSync(
-    path,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'bench',
-      clusters: [{ name: 'bench', cluster: { server: kube.url, 'certificate-authority': caFile } }],
-      users: [{ name: 'admin', user: { token: kube.adminToken } }],
-      contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'admin', namespace: 'kube-system' } }],
-    }),
-    { mode: 0o600 },
-  );
-  return path;
 }
 
 export async function pool<T>(items: readonly T[], inFlight: number, run: (item: T) => Promise<void>): Promise<void> {

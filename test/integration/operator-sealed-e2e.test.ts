@@ -5,12 +5,13 @@
  * controller creates the Secret and reports Synced=True. Then SIGTERM shuts it down cleanly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify, parse } from 'yaml';
 import { secretsType, start, type KubeTestServer } from '../support/kube/index.js';
+import { writeKubeconfig } from '../support/kube/kubeconfig-file.js';
 import { registerOperatorResources } from '../support/kube/operator-resources.js';
 import { freePort } from '../support/ports.js';
 import { CLI_PATH, childEnv, requireBuiltCli } from '../support/servers.js';
@@ -52,21 +53,7 @@ beforeAll(async () => {
   registerOperatorResources(kube);
   kube.store.register(SEALED_SECRETS_TYPE);
   kube.createNamespace('team-a');
-  const caFile = join(dir, 'ca.pem');
-  writeFileSync(caFile, kube.caPem);
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'test',
-      clusters: [{ name: 'test', cluster: { server: kube.url, 'certificate-authority': caFile } }],
-      users: [{ name: 'admin', user: { token: kube.adminToken } }],
-      contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin', namespace: 'kube-system' } }],
-    }),
-    { mode: 0o600 },
-  );
+  const kubeconfig = writeKubeconfig(dir, kube);
   env = childEnv(dir, { KUBECONFIG: kubeconfig });
   apiPort = await freePort();
   const [metricsPort, livePort] = [await freePort(), await freePort()];

@@ -29,11 +29,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { createKubeClient, type RuntimeKubeClient } from '../../src/operator/runtime/kube-client.js';
 import { kubeConfigFor, loadKubeConfig } from '../../src/operator/runtime/kubeconfig.js';
 import { KubeRequestError, type KubeObject, type ResourceRef } from '../../src/operator/runtime/types.js';
 import { applyCrds, loadCrdManifests, start as startKubeTestServer, type KubeTestServer } from './kube/index.js';
+import { writeKubeconfig } from './kube/kubeconfig-file.js';
 import { registerOperatorResources } from './kube/operator-resources.js';
 import { makeTempDir } from './temp.js';
 
@@ -239,25 +239,11 @@ function buildCluster(parts: Parts): Cluster {
 }
 
 async function startTestServerCluster(dir: string): Promise<Cluster> {
-  // Garbage collection on, as on every cluster (owned Secrets follow their ExternalSecret).
-  const kube = await startKubeTestServer({ garbageCollection: true });
+  // Garbage collection is on (the default), as on every cluster: owned Secrets follow their ExternalSecret.
+  const kube = await startKubeTestServer();
   registerOperatorResources(kube);
   await installEsoCrdsOnTestServer(kube);
-  const caFile = join(dir, 'ca.pem');
-  writeFileSync(caFile, kube.caPem);
-  const kubeconfigPath = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfigPath,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'test',
-      clusters: [{ name: 'test', cluster: { server: kube.url, 'certificate-authority': caFile } }],
-      users: [{ name: 'admin', user: { token: kube.adminToken } }],
-      contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin', namespace: 'kube-system' } }],
-    }),
-    { mode: 0o600 },
-  );
+  const kubeconfigPath = writeKubeconfig(dir, kube);
   const client = createKubeClient(kubeConfigFor({ server: kube.url, caPem: kube.caPem, token: kube.adminToken }));
   return buildCluster({ mode: 'test-server', client, kubeconfigPath, server: kube.url, caPem: kube.caPem, testServer: kube, suffix: '', onClose: () => kube.close() });
 }

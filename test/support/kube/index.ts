@@ -66,6 +66,7 @@ export {
 } from './resources.js';
 export { applyJsonPatch, applyMergePatch } from './patch.js';
 export { generateServingCertificate } from './tls.js';
+export { writeKubeconfig } from './kubeconfig-file.js';
 export type {
   Authorizer,
   FieldValidationDirective,
