@@ -757,12 +757,14 @@ export class Core {
 
   /** The expiration manager's way back to the backend that renews and revokes a lease. */
   private resolveSecretKind(accessor: string, kind: string): ResolvedKind | null {
-    for (const [, mounted] of this.router.entries()) {
-      if (mounted.entry.accessor !== accessor) continue;
-      const found = mounted.backend.spec.secrets?.find((k) => k.type === kind);
-      return found ? { kind: found, storage: mounted.storage, mount: mounted.mount } : null;
-    }
-    return null;
+    const mounted = this.mountedByAccessor(accessor);
+    const found = mounted?.backend.spec.secrets?.find((k) => k.type === kind);
+    return mounted !== undefined && found !== undefined ? { kind: found, storage: mounted.storage, mount: mounted.mount } : null;
+  }
+
+  private mountedByAccessor(accessor: string): MountedBackend | undefined {
+    for (const [, mounted] of this.router.entries()) if (mounted.entry.accessor === accessor) return mounted;
+    return undefined;
   }
 
   private async revokeTokensIssuedUnder(mountPath: string): Promise<void> {
@@ -940,12 +942,10 @@ export class Core {
    * only if it may read that path.
    */
   private publishLeaseRevoked(path: string, leaseId: string, accessor: string, expired: boolean): void {
-    for (const [, mounted] of this.router.entries()) {
-      if (mounted.entry.accessor !== accessor) continue;
-      const relative = path.startsWith(mounted.entry.path) ? path.slice(mounted.entry.path.length) : path;
-      this.systemViewFor(mounted.entry).sendEvent?.('lease/revoke', { lease_id: leaseId, path: relative, data_path: relative, operation: expired ? 'expire' : 'revoke' });
-      return;
-    }
+    const mounted = this.mountedByAccessor(accessor);
+    if (mounted === undefined) return;
+    const relative = path.startsWith(mounted.entry.path) ? path.slice(mounted.entry.path.length) : path;
+    this.systemViewFor(mounted.entry).sendEvent?.('lease/revoke', { lease_id: leaseId, path: relative, data_path: relative, operation: expired ? 'expire' : 'revoke' });
   }
 
   /** The system view of one mount: `sendEvent` publishes with the mount's plugin info. */
